@@ -1,0 +1,1 @@
+"""offsetgeo: offset manifolds of graphs of analytic functions."""

@@ -1,0 +1,1 @@
+"""rbo: the rolling ball optimizer."""
