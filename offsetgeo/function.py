@@ -1,0 +1,354 @@
+"""Analytic loss functions with exact derivatives, evaluated by numba kernels."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import sympy
+
+from .expression import parse_expression, check_expression
+from .tape import compile_tape, evaluate_tape
+
+__all__ = ["Function", "as_points"]
+
+_CHECK_BOX = 5.0  # half-width of the box sampled for NaN checks when no domain is given
+
+
+def _number(value, what: str) -> float:
+    """A finite float from a number, a sympy number or a string such as ``"2*pi"``."""
+    if isinstance(value, str):
+        expr, symbols = parse_expression(value, variables=())
+        value = expr
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return out
+
+
+def _parse_domain(domain, dim: int):
+    if domain is None:
+        return None
+    if isinstance(domain, str):
+        raise ValueError("domain must be a box: (lo, hi) for d = 1 or [(lo, hi), ...] per variable")
+    items = list(domain)
+    if dim == 1 and len(items) == 2 and not np.ndim(items[0]):
+        items = [items]
+    if len(items) != dim:
+        raise ValueError(f"domain has {len(items)} intervals but the function has {dim} variables")
+    box = np.array([[_number(lo, "domain bound"), _number(hi, "domain bound")] for lo, hi in items])
+    if np.any(box[:, 1] <= box[:, 0]):
+        raise ValueError(f"domain intervals must have lo < hi, got {box.tolist()}")
+    return box
+
+
+def _parse_period(period, dim: int):
+    if period is None:
+        return None
+    items = list(period) if isinstance(period, (list, tuple)) else [period] * dim
+    if len(items) != dim:
+        raise ValueError(f"period has {len(items)} entries but the function has {dim} variables")
+    out = tuple(None if p is None else _number(p, "period") for p in items)
+    if any(p is not None and p <= 0 for p in out):
+        raise ValueError(f"periods must be positive, got {out}")
+    return None if all(p is None for p in out) else out
+
+
+def as_points(X, dim: int):
+    """Normalise evaluation points to a float64 array of shape (n, dim).
+
+    Returns the array and a tag telling how results should be shaped:
+    ``"scalar"`` (one point), ``"flat"`` (d = 1 given as shape (n,)) or ``"rows"``.
+    """
+    arr = np.asarray(X, dtype=np.float64)
+    if dim == 1:
+        if arr.ndim == 0:
+            return arr.reshape(1, 1), "scalar"
+        if arr.ndim == 1:
+            return arr.reshape(-1, 1), "flat"
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            return arr, "rows"
+    else:
+        if arr.ndim == 1 and arr.shape[0] == dim:
+            return arr.reshape(1, dim), "scalar"
+        if arr.ndim == 2 and arr.shape[1] == dim:
+            return arr, "rows"
+    raise ValueError(f"points for a function of {dim} variable(s) must have shape "
+                     f"{'(n,) or (n, 1)' if dim == 1 else f'(n, {dim}) or ({dim},)'}, got {arr.shape}")
+
+
+class Function:
+    """A real-analytic loss ``f : R^d -> R`` with exact gradient and Hessian.
+
+    Parameters
+    ----------
+    expr : str or sympy.Expr
+        The loss. Strings are parsed safely (nothing is executed): numbers,
+        variables, ``+ - * / **`` and elementary analytic functions only.
+    variables : sequence of str, optional
+        Variable order. Inferred (sorted by name) when omitted.
+    domain : box, optional
+        ``(lo, hi)`` for one variable or ``[(lo, hi), ...]``; the function must be
+        finite there. Without a domain it is checked on ``[-5, 5]^d``.
+    period : float or sequence of (float or None), optional
+        Period per variable, for periodic losses (strings like ``"2*pi"`` accepted).
+
+    Examples
+    --------
+    >>> f = Function("sin(x) + 0.3*sin(5*x)")
+    >>> round(float(f.value(0.5)), 6), round(float(f.grad(0.0)), 6)
+    (0.658967, 2.5)
+    >>> g = Function("x**2 + 3*y**2")
+    >>> g.hess([1.0, 2.0]).tolist()
+    [[2.0, 0.0], [0.0, 6.0]]
+    """
+
+    def __init__(self, expr, variables=None, *, domain=None, period=None):
+        if isinstance(expr, str):
+            expr, symbols = parse_expression(expr, variables)
+        else:
+            expr, symbols = self._from_sympy(expr, variables)
+        self.expr = expr
+        self.symbols = symbols
+        self.variables = tuple(s.name for s in symbols)
+        self.dim = len(symbols)
+        if self.dim == 0:
+            raise ValueError(f"expression {expr} has no variables; a loss needs at least one")
+        self.domain = _parse_domain(domain, self.dim)
+        self.period = _parse_period(period, self.dim)
+        self._callables = None
+        self._tapes = {}
+        self._check_finite()
+
+    @staticmethod
+    def _from_sympy(expr, variables):
+        try:
+            expr = sympy.sympify(expr, strict=True)
+        except (sympy.SympifyError, TypeError) as err:
+            raise TypeError(f"expression must be a string or a sympy expression: {err}") from None
+        if not isinstance(expr, sympy.Expr):
+            raise TypeError(f"expected a sympy expression, got {type(expr).__name__}")
+        free = sorted(expr.free_symbols, key=lambda s: s.name)
+        if variables is None:
+            symbols = tuple(free)
+        else:
+            names = variables.replace(",", " ").split() if isinstance(variables, str) else list(variables)
+            by_name = {s.name: s for s in free}
+            symbols = tuple(by_name.get(str(n), sympy.Symbol(str(n), real=True)) for n in names)
+        check_expression(expr, symbols)
+        return expr, symbols
+
+    @classmethod
+    def from_callables(cls, value, grad, hess=None, *, dim=1, domain=None, period=None, name=None):
+        """A loss given by vectorised Python callables instead of a formula.
+
+        ``value(X)``, ``grad(X)`` and ``hess(X)`` take ``X`` of shape (n,) when
+        ``dim == 1`` and (n, dim) otherwise, and return arrays of shape (n,),
+        (n,) / (n, dim) and (n,) / (n, dim, dim). Without ``hess`` the Hessian
+        is a central difference of ``grad``.
+
+        Examples
+        --------
+        >>> f = Function.from_callables(lambda x: x**4, lambda x: 4 * x**3)
+        >>> round(float(f.hess(1.0)), 5)
+        12.0
+        """
+        if not callable(value) or not callable(grad) or (hess is not None and not callable(hess)):
+            raise TypeError("value, grad and hess must be callables")
+        if int(dim) < 1:
+            raise ValueError(f"dim must be >= 1, got {dim}")
+        self = cls.__new__(cls)
+        self.expr = None
+        self.dim = int(dim)
+        self.variables = ("x",) if dim == 1 else tuple(f"x{i}" for i in range(self.dim))
+        self.symbols = None
+        self.domain = _parse_domain(domain, self.dim)
+        self.period = _parse_period(period, self.dim)
+        self._callables = (value, grad, hess, name or getattr(value, "__name__", "callable"))
+        self._tapes = {}
+        self._check_finite()
+        return self
+
+    # -- evaluation -----------------------------------------------------------------
+
+    def _tape(self, order: int):
+        if order not in self._tapes:
+            exprs = [self.expr]
+            if order >= 1:
+                exprs += [sympy.diff(self.expr, s) for s in self.symbols]
+            if order >= 2:
+                exprs += [sympy.diff(self.expr, a, b) for i, a in enumerate(self.symbols)
+                          for b in self.symbols[i:]]
+            self._tapes[order] = compile_tape(exprs, self.symbols)
+        return self._tapes[order]
+
+    def evaluate(self, points: np.ndarray, order: int = 0):
+        """Value (and gradient, Hessian) at points of shape (n, d), as 2-D arrays.
+
+        Returns ``(value,)``, ``(value, grad)`` or ``(value, grad, hess)`` with
+        shapes (n,), (n, d), (n, d, d). This is the array-in, array-out form the
+        geometry kernels use; :meth:`value`, :meth:`grad`, :meth:`hess` accept
+        friendlier shapes.
+        """
+        points = np.ascontiguousarray(points, dtype=np.float64)
+        n, d = points.shape
+        if self._callables is not None:
+            return self._evaluate_callables(points, order)
+        out = evaluate_tape(self._tape(order), points)
+        result = [out[:, 0]]
+        if order >= 1:
+            result.append(out[:, 1:1 + d])
+        if order >= 2:
+            hess = np.empty((n, d, d))
+            k = 1 + d
+            for i in range(d):
+                for j in range(i, d):
+                    hess[:, i, j] = hess[:, j, i] = out[:, k]
+                    k += 1
+            result.append(hess)
+        return tuple(result)
+
+    def _evaluate_callables(self, points, order):
+        value, grad, hess, _ = self._callables
+        d = self.dim
+        arg = points[:, 0] if d == 1 else points
+        n = points.shape[0]
+        result = [np.asarray(value(arg), dtype=np.float64).reshape(n)]
+        if order >= 1:
+            result.append(np.asarray(grad(arg), dtype=np.float64).reshape(n, d))
+        if order >= 2:
+            if hess is not None:
+                result.append(np.asarray(hess(arg), dtype=np.float64).reshape(n, d, d))
+            else:
+                result.append(self._fd_hessian(points))
+        return tuple(result)
+
+    def _fd_hessian(self, points):
+        grad = self._callables[1]
+        n, d = points.shape
+        step = np.cbrt(np.finfo(float).eps) * (1.0 + np.abs(points))
+        hess = np.empty((n, d, d))
+        for i in range(d):
+            plus, minus = points.copy(), points.copy()
+            plus[:, i] += step[:, i]
+            minus[:, i] -= step[:, i]
+            gp = np.asarray(grad(plus[:, 0] if d == 1 else plus)).reshape(n, d)
+            gm = np.asarray(grad(minus[:, 0] if d == 1 else minus)).reshape(n, d)
+            hess[:, :, i] = (gp - gm) / (2 * step[:, i:i + 1])
+        return 0.5 * (hess + hess.transpose(0, 2, 1))
+
+    def _shaped(self, X, order):
+        points, tag = as_points(X, self.dim)
+        parts = self.evaluate(points, order)
+        out = []
+        for k, part in enumerate(parts):
+            if tag == "scalar":
+                part = part[0]
+                out.append(float(part.reshape(-1)[0]) if k == 0 or self.dim == 1 else part)
+            elif tag == "flat":
+                out.append(part.reshape(part.shape[0]))
+            else:
+                out.append(part)
+        return out
+
+    def value(self, X):
+        """``f(X)``: a float for one point, shape (n,) for n points."""
+        return self._shaped(X, 0)[0]
+
+    def grad(self, X):
+        """``∇f(X)``: float / (d,) for one point, (n,) for d = 1 flat input, else (n, d)."""
+        return self._shaped(X, 1)[1]
+
+    def hess(self, X):
+        """``∇²f(X)``: float / (d, d) for one point, (n,) for d = 1 flat input, else (n, d, d)."""
+        return self._shaped(X, 2)[2]
+
+    def value_and_grad(self, X):
+        """``(f(X), ∇f(X))`` in the shapes of :meth:`value` and :meth:`grad`."""
+        value, grad = self._shaped(X, 1)
+        return value, grad
+
+    def value_grad_hess(self, X):
+        """``(f, ∇f, ∇²f)`` at ``X`` in the shapes of the single methods."""
+        return tuple(self._shaped(X, 2))
+
+    __call__ = value
+
+    # -- derived functions and checks --------------------------------------------------
+
+    def scaled(self, factor) -> "Function":
+        """The loss ``λ f`` (the loss-scale of MATH.md): its graph is the one the geometry sees.
+
+        Examples
+        --------
+        >>> Function("x**2").scaled(3).value(2.0)
+        12.0
+        """
+        lam = _number(factor, "loss scale")
+        if lam <= 0:
+            raise ValueError(f"loss scale must be > 0, got {lam}")
+        if self._callables is not None:
+            value, grad, hess, name = self._callables
+            return Function.from_callables(
+                lambda X: lam * np.asarray(value(X)), lambda X: lam * np.asarray(grad(X)),
+                None if hess is None else (lambda X: lam * np.asarray(hess(X))),
+                dim=self.dim, domain=self.domain, period=self.period, name=f"{lam}*{name}")
+        return self._replace(sympy.Float(lam) * self.expr if lam != 1 else self.expr)
+
+    def _replace(self, expr) -> "Function":
+        new = Function.__new__(Function)
+        new.__dict__.update(self.__dict__)
+        new.expr = expr
+        new._tapes = {}
+        return new
+
+    @cached_property
+    def sample_box(self) -> np.ndarray:
+        """A box (d, 2) on which the function is known to be defined: the domain, one
+        period for periodic variables, else ``[-5, 5]``."""
+        box = np.tile([-_CHECK_BOX, _CHECK_BOX], (self.dim, 1)).astype(float)
+        if self.domain is not None:
+            box = self.domain.copy()
+        if self.period is not None:
+            for i, p in enumerate(self.period):
+                if p is not None and (self.domain is None or self.domain[i, 1] - self.domain[i, 0] > p):
+                    box[i] = [0.0, p] if self.domain is None else [self.domain[i, 0], self.domain[i, 0] + p]
+        return box
+
+    def _check_finite(self):
+        box = self.sample_box
+        per_axis = {1: 513, 2: 41, 3: 13}.get(self.dim, 0)
+        if per_axis:
+            axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
+            points = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, self.dim)
+        else:
+            rng = np.random.default_rng(0)
+            points = box[:, 0] + (box[:, 1] - box[:, 0]) * rng.random((4000, self.dim))
+        self.check_points(points, what="on its domain" if self.domain is not None else
+                          "on the sample box [-5, 5]^d (declare domain= where it is defined)")
+
+    def check_points(self, points, what="at the given points", order=1):
+        """Raise ValueError if the value or gradient is NaN/inf at any of ``points`` (n, d)."""
+        with np.errstate(all="ignore"):
+            parts = self.evaluate(points, order)
+        bad = ~np.isfinite(parts[0])
+        for part in parts[1:]:
+            bad |= ~np.all(np.isfinite(part.reshape(part.shape[0], -1)), axis=1)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            where = ", ".join(f"{name}={val:.6g}" for name, val in zip(self.variables, points[i]))
+            raise ValueError(f"{self} is not finite (or not real) {what}: value {parts[0][i]!r} "
+                             f"at {where}")
+
+    def __repr__(self):
+        if self._callables is not None:
+            return f"Function.from_callables({self._callables[3]}, dim={self.dim})"
+        extra = ""
+        if self.domain is not None:
+            extra += f", domain={self.domain.tolist()}"
+        if self.period is not None:
+            extra += f", period={self.period}"
+        return f"Function({str(self.expr)!r}{extra})"
