@@ -1,6 +1,6 @@
 """Benchmark: exact hemisphere morphology (offsetgeo.morphology) vs scikit-image rolling_ball.
 
-Run:  python benchmarks/bench_morphology.py [--full]
+Run:  python benchmarks/bench_morphology.py [--full] [--cold]
 
 What scikit-image computes: ``rolling_ball(img, radius=R)`` is ONE pass,
 ``min_k [img(x+k) + R - sqrt(R^2 - |k|^2)]`` = erosion + R (the apex of the ball centred
@@ -55,7 +55,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="time scikit-image on the full 2-D image")
     ap.add_argument("--strip", type=int, default=256, help="rows of the 2-D strip for skimage")
+    ap.add_argument("--cold", action="store_true",
+                    help="compile into a fresh NUMBA_CACHE_DIR (measures a true cache miss)")
     args = ap.parse_args()
+    if args.cold:
+        import tempfile
+
+        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="numba_cold_")
 
     import numba
 

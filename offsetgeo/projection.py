@@ -32,7 +32,7 @@ __all__ = ["footpoint", "FootpointResult", "NonConvergenceWarning", "Convergence
            "DEFAULT_RESOLUTION"]
 
 #: default samples per unit length, by dimension
-DEFAULT_RESOLUTION = {1: 4096.0, 2: 128.0}
+DEFAULT_RESOLUTION = {1: 4096.0, 2: 64.0}
 _MAX_SAMPLES = 2**24
 _MAX_CANDIDATES = 8
 _BLOCK = {1: (16, 1), 2: (4, 4)}
@@ -315,6 +315,32 @@ def _super_centre_distance2(values, o1, o2, h1, h2, w1, w2, si, sj, x1, x2, y):
     return _sample_distance2(values, o1, o2, h1, h2, i, j, x1, x2, y)
 
 
+@numba.njit(cache=True)
+def _pattern_search(values, o1, o2, h1, h2, i, j, stride, x1, x2, y):
+    """Discrete descent on the sampled D with strides halving to 1: an upper bound."""
+    n1, n2 = values.shape
+    best = _sample_distance2(values, o1, o2, h1, h2, i, j, x1, x2, y)
+    while stride >= 1:
+        moved = True
+        while moved:
+            moved = False
+            bi, bj = i, j
+            for di in range(-1, 2):
+                for dj in range(-1, 2):
+                    ii = i + di * stride
+                    jj = j + dj * stride
+                    if 0 <= ii < n1 and 0 <= jj < n2:
+                        dij = _sample_distance2(values, o1, o2, h1, h2, ii, jj, x1, x2, y)
+                        if dij < best:
+                            best = dij
+                            bi, bj = ii, jj
+            if bi != i or bj != j:
+                i, j = bi, bj
+                moved = True
+        stride //= 2
+    return best
+
+
 @numba.njit(cache=True, parallel=True)
 def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, cell1, fmin2,
                        fmax2, cell2, cellmax, points, cand_theta, cand_dist):
@@ -335,7 +361,7 @@ def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, ce
         cand_d = np.full(kmax, np.inf)
         i0 = min(max(int(round((x1 - o1) / h1)), 0), n1 - 1)
         j0 = min(max(int(round((x2 - o2) / h2)), 0), n2 - 1)
-        best = _sample_distance2(values, o1, o2, h1, h2, i0, j0, x1, x2, y)
+        best = _pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y)
         c1 = i0 // w1
         c2 = j0 // w2
         count = 0
@@ -551,7 +577,7 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-12, ambiguity_tol
         Points of R^(d+1); the last coordinate is the height.
     resolution : float or sequence of float, optional
         Samples per unit length of the search grid, per variable (default
-        4096 in 1-D, 128 in 2-D). Basins of ``D`` narrower than a few grid
+        4096 in 1-D, 64 in 2-D). Basins of ``D`` narrower than a few grid
         steps can be missed: raise it for losses with finer features.
     rtol : float
         Stationarity residual tolerance, relative to ``1 + |x| + |y|``.

@@ -1,0 +1,151 @@
+"""The rolling ball optimizer (RBO), as an optax-like ``init``/``update`` pair.
+
+Footpoint variant (the paper's Algorithm 1), on the graph of ``F = λ f``, ``G = ∇F``::
+
+    c_t     = (θ_t, F(θ_t)) + ρ n(θ_t),     n = (−G, 1)/sqrt(1 + |G|²)
+    c̃       = c_t − η τ(θ_t),               τ = (G, |G|²)
+    θ_{t+1} = argmin_φ |φ − x̃|² + (F(φ) − ỹ)²   (warm start θ_t)
+
+Distance variant (seed section 3.2): the centre ``c_t`` is the state; with
+``p = (π(c_t), F(π(c_t)))``, ``u = (c_t − p)/|c_t − p|`` and ``Δ = −η τ(π(c_t))``::
+
+    c_{t+1} = c_t + Δ − ⟨Δ, u⟩ u,           θ_{t+1} = π(c_{t+1})
+
+which keeps ``d(c_t, Γ) = ρ`` only to first order.  The radius enters the distance variant
+only through the initial centre, so it must be a constant there.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple, Optional
+
+from array_api_compat import array_namespace
+
+from .footpoint import SOLVERS, solve_footpoint
+from .optimizer import Optimizer, StepInfo
+from .schedules import as_schedule, check_value, is_constant
+
+__all__ = ["rolling_ball", "RollingBallState", "VARIANTS"]
+
+VARIANTS = ("footpoint", "distance")
+
+
+class RollingBallState(NamedTuple):
+    """``params`` = contact point θ_t; ``value``/``grad`` = f, ∇f there (None until known);
+    ``count`` = steps done; ``centre`` = c_t (distance variant only, scaled units)."""
+
+    params: Any
+    value: Any
+    grad: Any
+    count: int
+    centre: Any = None
+
+
+def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
+                 loss_scale: float = 1.0, *, tol: float = 1e-10, max_iter: Optional[int] = None,
+                 dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3) -> Optimizer:
+    """The rolling ball optimizer.
+
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate η (> 0).
+    radius : float or schedule
+        Ball radius ρ (> 0).
+    solver : {"newton", "gauss-newton", "paper", "exact"}
+        Footpoint solver, see :mod:`rbo.footpoint`.
+    variant : {"footpoint", "distance"}
+    loss_scale : float
+        λ > 0: the ball rolls on the graph of ``λ f``.
+    tol, max_iter, dense_max, paper_steps, paper_lr
+        Passed to :func:`rbo.footpoint.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
+
+    Returns
+    -------
+    Optimizer
+        ``init(theta0) -> RollingBallState``; ``update(state, objective, fresh=False) ->
+        (state, StepInfo)``.
+
+    Examples
+    --------
+    On an affine loss one RBO step is one gradient step, whatever the radius:
+
+    >>> import numpy as np
+    >>> from rbo.objective import ArrayObjective
+    >>> a = np.array([0.5, -1.0])
+    >>> affine = ArrayObjective(lambda t: (a @ t + 2.0, a), hvp=lambda t, v: 0 * v)
+    >>> opt = rolling_ball(lr=0.1, radius=3.0)
+    >>> state, info = opt.update(opt.init(np.zeros(2)), affine)
+    >>> np.allclose(state.params, -0.1 * a, atol=1e-14), info.evals   # f, g; 2 hvps; f, g
+    (True, 4)
+    """
+    lr_s = as_schedule("lr", lr)
+    radius_s = as_schedule("radius", radius)
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {VARIANTS}")
+    if not (loss_scale > 0 and math.isfinite(loss_scale)):
+        raise ValueError(f"loss_scale must be a positive finite number, got {loss_scale}")
+    if variant == "distance" and not is_constant(radius_s):
+        raise ValueError("the distance variant uses the radius only for the initial centre; "
+                         "pass a constant radius (or use variant='footpoint' for a schedule)")
+    if solver == "exact" and loss_scale != 1.0:
+        raise ValueError("solver='exact' supports loss_scale=1.0 only")
+    lam = float(loss_scale)
+    opts = dict(solver=solver, loss_scale=lam, tol=tol, max_iter=max_iter, dense_max=dense_max,
+                paper_steps=paper_steps, paper_lr=paper_lr)
+
+    def init(theta0) -> RollingBallState:
+        if getattr(theta0, "ndim", None) != 1:
+            raise ValueError(f"theta0 must be a flat array of shape (d,), got {getattr(theta0, 'shape', theta0)!r}")
+        return RollingBallState(theta0, None, None, 0, None)
+
+    def update(state: RollingBallState, objective, *, fresh: bool = False):
+        theta = state.params
+        xp = array_namespace(theta)
+        t = int(state.count)
+        eta = check_value("lr", lr_s(t), t)
+        rho = check_value("radius", radius_s(t), t)
+        evals = 0
+        f, g = state.value, state.grad
+        if f is None or g is None or fresh:
+            f, g = objective.value_and_grad(theta)
+            f = xp.asarray(f, dtype=theta.dtype)
+            evals += 1
+        if g.shape != theta.shape:
+            raise ValueError(f"objective gradient has shape {g.shape}, expected {theta.shape}")
+        F, G = lam * f, lam * g
+        gn2 = xp.sum(G * G)
+        s = xp.sqrt(1.0 + gn2)
+        d = theta.shape[0]
+        if variant == "footpoint":
+            cx, cy = theta - (rho / s) * G, F + rho / s
+            x_new, y_new = cx - eta * G, cy - eta * gn2
+            centre = xp.concat([cx, xp.reshape(cy, (1,))])
+        else:
+            if state.centre is None:
+                centre = xp.concat([theta - (rho / s) * G, xp.reshape(F + rho / s, (1,))])
+            else:
+                centre = state.centre
+            cx, cy = centre[:d], centre[d]
+            ux, uy = cx - theta, cy - F
+            un = xp.sqrt(xp.sum(ux * ux) + uy * uy)
+            if float(un) == 0.0:  # centre on the graph: use the normal
+                ux, uy, un = -G, xp.ones_like(cy), s
+            ux, uy = ux / un, uy / un
+            dx, dy = -eta * G, -eta * gn2
+            dot = xp.sum(dx * ux) + dy * uy
+            x_new, y_new = cx + dx - dot * ux, cy + dy - dot * uy
+        fp = solve_footpoint(objective, x_new, y_new, theta, f, g, **opts)
+        new_centre = None
+        if variant == "distance":
+            new_centre = xp.concat([x_new, xp.reshape(y_new, (1,))])
+        new = RollingBallState(fp.theta, fp.value, fp.grad, t + 1, new_centre)
+        info = StepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
+                        evals=evals + fp.info.evals, residual=fp.info.residual,
+                        converged=fp.info.converged, centre=centre, lr=eta, radius=rho,
+                        message=fp.info.message)
+        return new, info
+
+    return Optimizer(init, update)

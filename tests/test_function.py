@@ -1,0 +1,115 @@
+"""Function: values and derivatives against sympy's own lambdified derivatives."""
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, strategies as st
+
+import offsetgeo
+from conftest import functions_1d, functions_2d
+
+
+def _reference(f, points):
+    syms = f.symbols
+    value = sympy.lambdify(syms, f.expr, ["scipy", "numpy"])
+    grads = [sympy.lambdify(syms, sympy.diff(f.expr, s), ["scipy", "numpy"]) for s in syms]
+    hess = [[sympy.lambdify(syms, sympy.diff(f.expr, a, b), ["scipy", "numpy"]) for b in syms] for a in syms]
+    cols = points.T
+    n = points.shape[0]
+    v = np.broadcast_to(value(*cols), (n,))
+    g = np.stack([np.broadcast_to(gi(*cols), (n,)) for gi in grads], -1)
+    H = np.stack([np.stack([np.broadcast_to(h(*cols), (n,)) for h in row], -1) for row in hess], -2)
+    return v, g, H
+
+
+@given(functions_1d(), st.integers(0, 2**31))
+def test_tape_matches_lambdify_1d(expr, seed):
+    f = offsetgeo.Function(expr)
+    pts = np.random.default_rng(seed).uniform(-4, 4, (50, 1))
+    v, g, H = f.evaluate(pts, 2)
+    rv, rg, rH = _reference(f, pts)
+    scale = 1 + np.abs(rv).max()
+    assert np.allclose(v, rv, rtol=1e-12, atol=1e-12 * scale)
+    assert np.allclose(g, rg, rtol=1e-11, atol=1e-11 * scale)
+    assert np.allclose(H, rH, rtol=1e-10, atol=1e-10 * scale)
+
+
+@given(functions_2d(), st.integers(0, 2**31))
+def test_tape_matches_lambdify_2d(expr, seed):
+    f = offsetgeo.Function(expr)
+    pts = np.random.default_rng(seed).uniform(-3, 3, (40, 2))
+    for mine, ref in zip(f.evaluate(pts, 2), _reference(f, pts)):
+        assert np.allclose(mine, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_all_elementary_functions():
+    expr = ("tan(x/3) + cot(x/3 + 2) + sec(x/4) + csc(x/4 + 1) + sinh(x) + cosh(x/2) + tanh(x)"
+            " + asin(x/9) + acos(x/9) + atan(x) + asinh(x) + acosh(x**2 + 2) + atanh(x/9)"
+            " + erf(x) + log(x**2 + 1) + sqrt(x**2 + 1) + 1/sqrt(x**2+2) + (x**2 + 1)**1.7"
+            " + 2**x + x**5 - x**-2 * 0 + exp(-x**2)")
+    f = offsetgeo.Function(expr, domain=(-3, 3))
+    pts = np.linspace(-3, 3, 37)[:, None]
+    for mine, ref in zip(f.evaluate(pts, 2), _reference(f, pts)):
+        assert np.allclose(mine, ref, rtol=1e-11, atol=1e-11)
+
+
+def test_shapes():
+    f = offsetgeo.Function("x**3")
+    assert isinstance(f.value(2.0), float) and f.value(2.0) == 8.0
+    assert f.grad(2.0) == 12.0 and f.hess(2.0) == 12.0
+    assert f.value(np.array([1.0, 2.0])).shape == (2,)
+    assert f.grad(np.array([1.0, 2.0])).shape == (2,)
+    assert f.grad(np.ones((3, 1))).shape == (3, 1)
+    assert f.hess(np.ones((3, 1))).shape == (3, 1, 1)
+    g = offsetgeo.Function("x*y**2")
+    assert g.grad([1.0, 2.0]).tolist() == [4.0, 4.0]
+    assert g.hess(np.ones((5, 2))).shape == (5, 2, 2)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        g.value(np.ones((3, 3)))
+
+
+def test_from_callables_matches_formula(wiggly):
+    f = offsetgeo.Function.from_callables(
+        lambda x: np.sin(x) + 0.3 * np.sin(5 * x), lambda x: np.cos(x) + 1.5 * np.cos(5 * x))
+    pts = np.linspace(-3, 3, 41)
+    assert np.allclose(f.value(pts), wiggly.value(pts), atol=1e-15)
+    assert np.allclose(f.grad(pts), wiggly.grad(pts), atol=1e-14)
+    assert np.allclose(f.hess(pts), wiggly.hess(pts), atol=1e-7)  # central differences
+
+
+def test_from_callables_2d_with_hessian():
+    f = offsetgeo.Function.from_callables(
+        lambda X: (X**2).sum(1), lambda X: 2 * X,
+        lambda X: np.broadcast_to(2 * np.eye(2), (X.shape[0], 2, 2)), dim=2)
+    assert f.hess([1.0, 2.0]).tolist() == [[2.0, 0.0], [0.0, 2.0]]
+
+
+def test_nan_on_domain_is_refused():
+    with pytest.raises(ValueError, match="not finite.*declare domain="):
+        offsetgeo.Function("log(x)")
+    with pytest.raises(ValueError, match="not finite"):
+        offsetgeo.Function("sqrt(x)", domain=(-1, 1))
+    with pytest.raises(ValueError, match="not finite"):
+        offsetgeo.Function("(-8)**(1/3)*x")
+    assert offsetgeo.Function("log(x)", domain=(0.1, 3)).value(1.0) == 0.0
+
+
+def test_domain_and_period_validation():
+    assert offsetgeo.Function("sin(x)", period="2*pi").period == (pytest.approx(2 * np.pi),)
+    assert offsetgeo.Function("sin(x)*y", period=(6.0, None)).period == (6.0, None)
+    with pytest.raises(ValueError, match="lo < hi"):
+        offsetgeo.Function("x", domain=(1, 0))
+    with pytest.raises(ValueError, match="positive"):
+        offsetgeo.Function("sin(x)", period=-1)
+    with pytest.raises(ValueError, match="2 intervals"):
+        offsetgeo.Function("x", domain=[(0, 1), (0, 1)])
+    with pytest.raises(ValueError, match="no variables"):
+        offsetgeo.Function("3")
+
+
+def test_scaled():
+    f = offsetgeo.Function("sin(x)").scaled(2.5)
+    assert f.value(np.pi / 2) == pytest.approx(2.5)
+    assert f.grad(0.0) == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="> 0"):
+        offsetgeo.Function("x").scaled(0)
