@@ -301,6 +301,7 @@ class Function:
     def _replace(self, expr) -> "Function":
         new = Function.__new__(Function)
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_footpoint_grids", None)
         new.expr = expr
         new._tapes = {}
         return new
@@ -340,7 +341,7 @@ class Function:
         if np.any(bad):
             i = int(np.flatnonzero(bad)[0])
             where = ", ".join(f"{name}={val:.6g}" for name, val in zip(self.variables, points[i]))
-            raise ValueError(f"{self} is not finite (or not real) {what}: value {parts[0][i]!r} "
+            raise ValueError(f"{self} is not finite (or not real) {what}: value {float(parts[0][i])!r} "
                              f"at {where}")
 
     def __repr__(self):

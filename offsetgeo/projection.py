@@ -146,6 +146,29 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
                  float(cell.max()))
 
 
+def _cached_grid(f: Function, lo, hi, resolution) -> _Grid:
+    """The sampled graph over a box containing [lo, hi], reused across calls on ``f``.
+
+    Repeated projections onto one function (bisections, optimizer steps, sweeps)
+    then pay for sampling once. The cache holds one grid per resolution.
+    """
+    cache = f.__dict__.setdefault("_footpoint_grids", {})
+    key = tuple(resolution.tolist())
+    grid = cache.get(key)
+    if grid is not None:
+        n1, n2 = grid.values.shape
+        glo = grid.origin[: f.dim]
+        ghi = glo + grid.spacing[: f.dim] * (np.array([n1, n2][: f.dim]) - 1)
+        if np.all(glo <= lo) and np.all(ghi >= hi):
+            return grid
+        union_lo, union_hi = np.minimum(lo, glo), np.maximum(hi, ghi)
+        if np.prod((union_hi - union_lo) * resolution) <= _MAX_SAMPLES / 4:
+            lo, hi = union_lo, union_hi
+    grid = _sample_grid(f, lo, hi, resolution)
+    cache[key] = grid
+    return grid
+
+
 def _reduce_blocks(arr, group, op, fill):
     g1, g2 = group
     n1, n2 = arr.shape
@@ -420,10 +443,10 @@ def _project_residual(G, phi, lower, upper):
     return G
 
 
-def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-12, max_iter=60):
+def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_iter=60):
     """Safeguarded Newton for ``min_φ D(φ)`` from each row of ``phi0`` (shape (m, d)).
 
-    Returns ``phi, dist2, residual, converged`` for each row. ``lower``/``upper``
+    Returns ``phi, dist2, residual, converged, value`` for each row. ``lower``/``upper``
     (shape (d,)) confine ``φ`` to a box (projected steps, KKT residual).
     """
     phi = np.array(phi0, dtype=np.float64, copy=True)
@@ -490,7 +513,7 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-12, max_i
             Gs = _project_residual(_stationarity(trial[stuck], xa[stuck], ya[stuck], nv[stuck],
                                                  ng[stuck]), trial[stuck], lower, upper)
             rs = np.linalg.norm(Gs, axis=1)
-            roundoff = rs <= 1e3 * rtol * scale[active[stuck]]
+            roundoff = rs <= 1e2 * rtol * scale[active[stuck]]
             residual[active[stuck]] = rs
             converged[active[stuck][roundoff]] = True
             keep = np.ones(active.size, dtype=bool)
@@ -500,7 +523,7 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-12, max_i
         G = _project_residual(_stationarity(phi[active], x[active], y[active], value[active],
                                             grad[active]), phi[active], lower, upper)
         residual[active] = np.linalg.norm(G, axis=1)
-        converged[active] = residual[active] <= rtol * scale[active]
+        converged[active] = residual[active] <= 1e2 * rtol * scale[active]
     diff = phi - x
     dist2 = np.einsum("ij,ij->i", diff, diff) + (value - y) ** 2
     return phi, dist2, residual, converged, value
@@ -538,12 +561,14 @@ def _solve_spd_or_nan(M, rhs):
 
 def _search_box(f: Function, x: np.ndarray, y: np.ndarray):
     """Box (lo, hi) per variable containing every footpoint of every point."""
-    value, = f.evaluate(x, 0)
+    inside = x if f.domain is None else np.clip(x, f.domain[:, 0], f.domain[:, 1])
+    value, = f.evaluate(inside, 0)
     if not np.all(np.isfinite(value)):
         i = int(np.flatnonzero(~np.isfinite(value))[0])
-        raise ValueError(f"{f} is not finite at x = {x[i].tolist()}; declare a domain= on which "
-                         "it is defined and keep the points inside it")
-    radius = np.abs(value - y)
+        raise ValueError(f"{f} is not finite at x = {inside[i].tolist()}; declare a domain= on "
+                         "which it is defined")
+    # p(inside) is a graph point: every footpoint is at most that far from z
+    radius = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
     lo = (x - radius[:, None]).min(axis=0)
     hi = (x + radius[:, None]).max(axis=0)
     for i in range(f.dim):
@@ -563,7 +588,7 @@ def _search_box(f: Function, x: np.ndarray, y: np.ndarray):
     return lo, hi
 
 
-def footpoint(f: Function, points, *, resolution=None, rtol=1e-12, ambiguity_tol=1e-9,
+def footpoint(f: Function, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9,
               on_failure="warn") -> FootpointResult:
     """Global nearest point(s) of the graph of ``f`` to each of ``points``.
 
@@ -580,7 +605,9 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-12, ambiguity_tol
         4096 in 1-D, 64 in 2-D). Basins of ``D`` narrower than a few grid
         steps can be missed: raise it for losses with finer features.
     rtol : float
-        Stationarity residual tolerance, relative to ``1 + |x| + |y|``.
+        Stationarity residual tolerance, relative to ``1 + |x| + |y|``. A solve
+        that can make no further progress is accepted at ``100 * rtol`` (the
+        round-off floor of the residual); otherwise it is reported unconverged.
     ambiguity_tol : float
         Two distinct footpoints whose distances differ by at most
         ``ambiguity_tol * (1 + distance)`` mark the point as on the medial axis.
@@ -628,8 +655,6 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-12, ambiguity_tol
                 k = np.floor((x[:, i] - base) / p)
                 shift[:, i] = k * p
                 x[:, i] -= shift[:, i]
-    if f.domain is not None and np.any((x < f.domain[:, 0]) | (x > f.domain[:, 1])):
-        raise ValueError(f"points must lie over the domain {f.domain.tolist()}")
     if resolution is None:
         resolution = DEFAULT_RESOLUTION[d]
     resolution = np.broadcast_to(np.asarray(resolution, dtype=float), (d,)).copy()
@@ -637,7 +662,7 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-12, ambiguity_tol
         raise ValueError(f"resolution must be positive samples per unit, got {resolution}")
 
     lo, hi = _search_box(f, x, y)
-    grid = _sample_grid(f, lo, hi, resolution)
+    grid = _cached_grid(f, lo, hi, resolution)
     x2 = np.zeros((n, 3))
     x2[:, :d] = x
     x2[:, 2] = y

@@ -1,0 +1,184 @@
+"""Footpoint solvers against closed forms, brute force, and a separate reimplementation."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import rbo
+from rbo.footpoint import solve_footpoint
+from rbo.objective import ArrayObjective
+
+
+class Counting:
+    """Counts the calls an optimizer makes (independent of the solvers' own bookkeeping)."""
+
+    def __init__(self, obj, with_hvp=True):
+        self.obj, self.n = obj, 0
+        if with_hvp:
+            self.hvp = self._hvp
+        else:
+            self.hvp = None
+
+    def value_and_grad(self, t):
+        self.n += 1
+        return self.obj.value_and_grad(t)
+
+    def _hvp(self, t, v):
+        self.n += 1
+        return self.obj.hvp(t, v)
+
+
+def sine_obj(A=1.0, w=1.0):
+    return ArrayObjective(lambda t: (A * np.sin(w * t[0]), np.array([A * w * np.cos(w * t[0])])),
+                          hvp=lambda t, v: -A * w * w * np.sin(w * t) * v)
+
+
+def brute_footpoint_1d(f, df, x, y, lo, hi, n=400001):
+    """Dense grid argmin of D, then scalar Newton polishing with a numeric derivative."""
+    grid = np.linspace(lo, hi, n)
+    D = (grid - x) ** 2 + (f(grid) - y) ** 2
+    p = grid[np.argmin(D)]
+    for _ in range(60):
+        r = lambda q: (q - x) + (f(q) - y) * df(q)
+        h = 1e-6
+        dr = (r(p + h) - r(p - h)) / (2 * h)
+        p = p - r(p) / dr
+    return p
+
+
+def test_closed_form_parabola_below_focus():
+    # f = a x^2, point (0, y) with y < 1/(2a): nearest point is the vertex
+    q = rbo.losses.quadratic(np.array([[2.0]]))  # f = x^2, focal height 1/2
+    for s in ("newton", "gauss-newton"):
+        fp = solve_footpoint(q, np.array([0.0]), 0.3, np.array([0.2]), solver=s, tol=1e-12)
+        assert abs(float(fp.theta[0])) < 1e-10 and fp.info.converged
+
+
+def test_closed_form_parabola_above_focus():
+    # above the focal point the footpoints are ±sqrt(y - 1/2) for f = x^2
+    q = rbo.losses.quadratic(np.array([[2.0]]))
+    fp = solve_footpoint(q, np.array([0.0]), 2.0, np.array([0.3]), solver="newton")
+    assert abs(float(fp.theta[0]) - math.sqrt(1.5)) < 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(theta=st.floats(-3, 3), eta=st.floats(0.01, 0.3), rho=st.floats(0.05, 0.9))
+def test_newton_matches_brute_force_on_sine(theta, eta, rho):
+    # rho < 1 = critical radius of sin: the warm-started local footpoint is the global one
+    obj = sine_obj()
+    g = math.cos(theta)
+    s = math.sqrt(1 + g * g)
+    x = theta - rho * g / s - eta * g
+    y = math.sin(theta) + rho / s - eta * g * g
+    fp = solve_footpoint(obj, np.array([x]), y, np.array([theta]), solver="newton", tol=1e-12)
+    ref = brute_footpoint_1d(np.sin, np.cos, x, y, theta - 3, theta + 3)
+    assert fp.info.converged
+    assert abs(float(fp.theta[0]) - ref) < 1e-8
+
+
+def test_reported_evals_equal_actual_calls():
+    for solver in ("newton", "gauss-newton", "paper"):
+        c = Counting(sine_obj())
+        fp = solve_footpoint(c, np.array([0.1]), 1.2, np.array([0.5]), solver=solver)
+        assert fp.info.evals == c.n, solver
+    c = Counting(sine_obj(), with_hvp=False)  # finite-difference hvp = one gradient call
+    fp = solve_footpoint(c, np.array([0.1]), 1.2, np.array([0.5]), solver="newton")
+    assert fp.info.evals == c.n and fp.info.converged
+
+
+def test_fd_hvp_newton_agrees_with_exact_hvp():
+    a = solve_footpoint(sine_obj(), np.array([0.1]), 1.2, np.array([0.5]), solver="newton")
+    b = solve_footpoint(Counting(sine_obj(), with_hvp=False), np.array([0.1]), 1.2, np.array([0.5]),
+                        solver="newton")
+    assert abs(float(a.theta[0] - b.theta[0])) < 1e-9
+
+
+def authors_step(theta, eta, rho, K=100, s=1e-3):
+    """Straightforward scalar reimplementation of the authors' RBO step on sin (one variable)."""
+    f, df = math.sin, math.cos
+    g = df(theta)
+    nrm = math.sqrt(1 + g * g)
+    cx, cy = theta - rho * g / nrm, f(theta) + rho / nrm
+    tx, ty = cx - eta * g, cy - eta * g * g
+    phi = theta
+    for _ in range(K):
+        phi = phi - s * ((phi - tx) + (f(phi) - ty) * df(phi))
+    return phi
+
+
+def test_paper_solver_equals_authors_loop():
+    opt = rbo.rolling_ball(lr=0.1, radius=0.5, solver="paper")
+    c = Counting(sine_obj())
+    tr = rbo.run(c, opt, np.array([0.3]), steps=6, on_unconverged="ignore")
+    theta = 0.3
+    for t in range(6):
+        theta = authors_step(theta, 0.1, 0.5)
+        assert abs(float(tr.theta[t + 1, 0]) - theta) < 1e-13
+    # K gradient steps + the evaluation at the new point (+1 at theta_0 on the first step)
+    assert np.asarray(tr.evals).tolist() == [0] + [1 + 101 * (t + 1) for t in range(6)]
+    assert c.n == 6 * 101 + 1  # the final row re-uses the cache
+
+
+def test_paper_footpoint_is_far_from_exact_on_sine():
+    # MATH.md: the authors' defaults leave the footpoint ~0.08 from the true one (sin, eta=0.1)
+    errs = []
+    for theta in np.linspace(-3, 3, 13):
+        g = math.cos(theta); s = math.sqrt(1 + g * g); rho = 0.5
+        x = theta - rho * g / s - 0.1 * g; y = math.sin(theta) + rho / s - 0.1 * g * g
+        errs.append(abs(authors_step(theta, 0.1, rho) - brute_footpoint_1d(np.sin, np.cos, x, y, -7, 7)))
+    assert 0.03 < max(errs) < 0.2
+
+
+def test_gauss_newton_converges_linearly_and_costs_no_hvp():
+    c = Counting(sine_obj(), with_hvp=True)
+    fp = solve_footpoint(c, np.array([0.2]), 1.3, np.array([0.9]), solver="gauss-newton", tol=1e-12)
+    assert fp.info.converged and fp.info.iterations > 3
+    ref = brute_footpoint_1d(np.sin, np.cos, 0.2, 1.3, -3, 3)
+    assert abs(float(fp.theta[0]) - ref) < 1e-10
+
+
+def test_newton_cg_path_high_dimension():
+    d = 40
+    A = np.diag(np.linspace(0.2, 1.5, d))
+    q = rbo.losses.quadratic(A)
+    theta = np.linspace(-1, 1, d)
+    f, g = q.value_and_grad(theta)
+    x, y = theta - 0.1 * g, float(f) + 0.05
+    fp = solve_footpoint(q, x, y, theta, solver="newton", tol=1e-11)
+    assert fp.info.converged
+    # independent check: the stationarity equation, solved by a dense Newton in NumPy
+    phi = theta.copy()
+    for _ in range(100):
+        fv = 0.5 * phi @ A @ phi; gv = A @ phi
+        r = (phi - x) + (fv - y) * gv
+        J = np.eye(d) + np.outer(gv, gv) + (fv - y) * A
+        phi = phi - np.linalg.solve(J, r)
+    assert np.max(np.abs(fp.theta - phi)) < 1e-9
+
+
+def test_unconverged_is_reported():
+    fp = solve_footpoint(sine_obj(), np.array([0.1]), 1.2, np.array([2.5]), solver="gauss-newton",
+                         max_iter=2)
+    assert not fp.info.converged and "not converged" in fp.info.message and fp.info.residual > 1e-10
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(solver="bogus"), "unknown solver"),
+    (dict(loss_scale=0.0), "loss_scale"),
+])
+def test_bad_input(kw, match):
+    with pytest.raises(ValueError, match=match):
+        solve_footpoint(sine_obj(), np.array([0.0]), 1.0, np.array([0.0]), **kw)
+
+
+def test_shape_mismatch():
+    with pytest.raises(ValueError, match="shape"):
+        solve_footpoint(sine_obj(), np.array([0.0, 1.0]), 1.0, np.array([0.0]))
+    with pytest.raises(ValueError, match="flat"):
+        solve_footpoint(sine_obj(), np.zeros((1, 1)), 1.0, np.zeros((1, 1)))
+
+
+def test_exact_needs_function():
+    with pytest.raises(ValueError, match="offsetgeo.Function"):
+        solve_footpoint(sine_obj(), np.array([0.0]), 1.0, np.array([0.0]), solver="exact")
