@@ -22,3 +22,15 @@ __version__ = "0.1.0"
 from .projection import footpoint, FootpointResult, NonConvergenceWarning, ConvergenceError
 
 __all__ += ["footpoint", "FootpointResult", "NonConvergenceWarning", "ConvergenceError"]
+from .offset import offset_height, ironed
+from .morphology import (hemisphere_dilation, hemisphere_erosion, hemisphere_closing,
+                         hemisphere_opening)
+from .reachability import is_reachable, unreachable_set, max_ball_radius, UnreachableSet
+from .curvature import principal_curvatures, max_curvature, local_critical_radius
+from .reach import reach, critical_radius, Reach, ReachDisagreementWarning
+
+__all__ += ["offset_height", "ironed", "hemisphere_dilation", "hemisphere_erosion",
+            "hemisphere_closing", "hemisphere_opening", "is_reachable", "unreachable_set",
+            "max_ball_radius", "UnreachableSet", "principal_curvatures", "max_curvature",
+            "local_critical_radius", "reach", "critical_radius", "Reach",
+            "ReachDisagreementWarning"]

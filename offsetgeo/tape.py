@@ -250,9 +250,23 @@ def _evaluate_points(code, consts, outputs, points, result):
                 result[i, j] = regs[outputs[j]]
 
 
+@numba.njit(cache=True, nogil=True)
+def _evaluate_points_serial(code, consts, outputs, points, result):
+    regs = np.empty(code.shape[0])
+    for i in range(points.shape[0]):
+        run_tape(code, consts, points[i], regs)
+        for j in range(outputs.shape[0]):
+            result[i, j] = regs[outputs[j]]
+
+
+#: below this many points a parallel launch costs more than it saves
+_PARALLEL_MIN = 2048
+
+
 def evaluate_tape(tape: Tape, points: np.ndarray) -> np.ndarray:
     """Evaluate ``tape`` at each row of ``points`` (shape (n, d)); returns (n, n_outputs)."""
     points = np.ascontiguousarray(points, dtype=np.float64)
     result = np.empty((points.shape[0], tape.outputs.shape[0]))
-    _evaluate_points(tape.code, tape.consts, tape.outputs, points, result)
+    kernel = _evaluate_points if points.shape[0] >= _PARALLEL_MIN else _evaluate_points_serial
+    kernel(tape.code, tape.consts, tape.outputs, points, result)
     return result

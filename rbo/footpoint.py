@@ -22,9 +22,15 @@ Solvers
     convergence, slower as ``ρ·curvature → 1``.
 ``"newton"``
     Newton on ``r = 0`` with Jacobian ``J = I + G Gᵀ + (F − y) ∇²F``.  For ``d ≤ dense_max``
-    the Hessian is assembled from ``d`` Hessian-vector products and re-used while
-    convergence is fast (a Shamanskii / chord step costs no ``hvp``); above, conjugate
-    gradients on ``J`` with an Eisenstat–Walker forcing term.  Safeguards: when the
+    the Hessian is assembled from ``d`` Hessian-vector products; with the default
+    ``hessian="secant"`` that matrix is then kept as a model, updated by
+    Powell-symmetric-Broyden secant steps from the gradients the solve evaluates anyway, and
+    handed to the next RBO step (``Footpoint.hessian`` → ``hess0``); it is re-assembled
+    exactly only after an iteration that contracts the residual by less than
+    ``reuse_ratio``.  ``hessian="exact"`` re-assembles it at every iteration except after a
+    fast contraction (a chord step).  Above ``dense_max``: conjugate gradients on ``J`` with
+    hvps, preconditioned by the Gauss–Newton matrix ``I + G Gᵀ`` (Sherman–Morrison), and an
+    Eisenstat–Walker forcing term.  Safeguards: when the
     Newton direction is not a descent direction of ``D`` the Gauss–Newton direction is
     used; steps are capped at ``2 sqrt(D(φ))`` (no minimiser is further away) and
     backtracked until ``D`` decreases (Armijo).  Stops when ``|r| ≤ tol``.
@@ -77,12 +83,16 @@ class SolveInfo:
 
 @dataclass(frozen=True)
 class Footpoint:
-    """Result of a solve: the contact point, ``f`` and ``∇f`` there (unscaled), and info."""
+    """Result of a solve: the contact point, ``f`` and ``∇f`` there (unscaled), and info.
+
+    ``hessian``: the Newton solver's dense model of ``λ∇²f`` near ``theta`` (``d ≤ dense_max``),
+    to pass as ``hess0`` to the next solve (None otherwise)."""
 
     theta: Any
     value: Any
     grad: Any
     info: SolveInfo
+    hessian: Any = None
 
 
 class _Eval:
@@ -136,23 +146,35 @@ def _gn_direction(xp, r, G):
     return -(r - G * (_dot(xp, G, r) / (1.0 + _dot(xp, G, G))))
 
 
-def _dense_jacobian(xp, ev, phi, F, G, y, g_phi):
+def _dense_hessian(xp, ev, phi, g_phi):
+    """λ ∇²f(φ) from d Hessian-vector products (symmetrised)."""
     d = phi.shape[0]
     eye = xp.eye(d, dtype=phi.dtype)
-    cols = [ev.hvp(phi, eye[i, :], g_phi) for i in range(d)]
-    H = xp.stack(cols, axis=1)
-    H = 0.5 * (H + xp.matrix_transpose(H))
-    GG = xp.reshape(G, (d, 1)) * xp.reshape(G, (1, d))
-    return eye + GG + (F - y) * H
+    H = xp.stack([ev.hvp(phi, eye[i, :], g_phi) for i in range(d)], axis=1)
+    return 0.5 * (H + xp.matrix_transpose(H))
 
 
-def _cg(xp, matvec, b, rtol, maxiter):
-    """Conjugate gradients for ``J u = b``; stops on negative curvature."""
+def _psb_update(xp, B, s, yv):
+    """Powell-symmetric-Broyden update of a Hessian model: B s = yv afterwards (1-D: secant)."""
+    d = s.shape[0]
+    ss = float(_dot(xp, s, s))
+    if ss == 0.0:
+        return B
+    w = yv - xp.reshape(xp.matmul(B, xp.reshape(s, (d, 1))), (d,))
+    ws = _dot(xp, w, s)
+    W = xp.reshape(w, (d, 1)) * xp.reshape(s, (1, d))
+    S = xp.reshape(s, (d, 1)) * xp.reshape(s, (1, d))
+    return B + (W + xp.matrix_transpose(W)) / ss - (ws / ss ** 2) * S
+
+
+def _cg(xp, matvec, b, rtol, maxiter, precond=None):
+    """Preconditioned conjugate gradients for ``J u = b``; stops on negative curvature."""
     u = xp.zeros_like(b)
     res = b
-    p = res
-    rr = _dot(xp, res, res)
-    bn = math.sqrt(float(rr))
+    z = precond(res) if precond is not None else res
+    p = z
+    rr = _dot(xp, res, z)
+    bn = _norm(xp, b)
     for _ in range(maxiter):
         Jp = matvec(p)
         pJp = float(_dot(xp, p, Jp))
@@ -163,16 +185,17 @@ def _cg(xp, matvec, b, rtol, maxiter):
         a = rr / pJp
         u = u + a * p
         res = res - a * Jp
-        rr_new = _dot(xp, res, res)
-        if math.sqrt(float(rr_new)) <= rtol * bn:
+        if _norm(xp, res) <= rtol * bn:
             break
-        p = res + (rr_new / rr) * p
+        z = precond(res) if precond is not None else res
+        rr_new = _dot(xp, res, z)
+        p = z + (rr_new / rr) * p
         rr = rr_new
     return u, True
 
 
 def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, max_iter,
-                 dense_max, reuse_ratio, name):
+                 dense_max, reuse_ratio, name, hess0=None, hessian="secant"):
     xp = array_namespace(theta0)
     lam = float(loss_scale)
     ev = _Eval(obj, lam)
@@ -186,8 +209,8 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
     rn = _norm(xp, r)
     Dv = float(_dot(xp, phi - x, phi - x) + (F - y) ** 2)
     d = phi.shape[0]
-    J = None
-    keep_J = False
+    B = hess0 if (hess0 is not None and d <= dense_max) else None  # model of λ∇²f
+    refresh = B is None
     msg = ""
     it = 0
     for it in range(1, max_iter + 1):
@@ -197,8 +220,10 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
         newton_dir = False
         if method == "newton":
             if d <= dense_max:
-                if J is None or not keep_J:
-                    J = _dense_jacobian(xp, ev, phi, F, G, y, g)
+                if refresh:
+                    B = _dense_hessian(xp, ev, phi, g)
+                J = (xp.eye(d, dtype=phi.dtype) + xp.reshape(G, (d, 1)) * xp.reshape(G, (1, d))
+                     + (F - y) * B)
                 delta = -xp.reshape(xp.linalg.solve(J, xp.reshape(r, (d, 1))), (d,))
             else:
                 alpha = F - y
@@ -207,7 +232,10 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
                 def matvec(v):
                     return v + G_c * _dot(xp, G_c, v) + alpha * ev.hvp(phi_c, v, g_c)
 
-                u, _ = _cg(xp, matvec, -r, min(0.5, math.sqrt(rn)), 2 * d)
+                def gn_inverse(v):  # (I + G Gᵀ)⁻¹ v, Sherman–Morrison
+                    return v - G_c * (_dot(xp, G_c, v) / (1.0 + _dot(xp, G_c, G_c)))
+
+                u, _ = _cg(xp, matvec, -r, min(0.5, math.sqrt(rn)), 2 * d, gn_inverse)
                 delta = u
             newton_dir = True
             slope = float(_dot(xp, r, delta))
@@ -238,14 +266,19 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
             break
         r_t = residual(trial, x, y, F_t, G_t)
         rn_t = _norm(xp, r_t)
-        # keep the Newton matrix (chord step) only while it still converges fast
-        keep_J = newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn
+        if B is not None:
+            if hessian == "secant":
+                # keep the model while it converges fast, updated by the secant condition
+                B = _psb_update(xp, B, trial - phi, G_t - G)
+                refresh = not (newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn)
+            else:  # "exact": chord step (no new Hessian) only after a fast contraction
+                refresh = not (newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn)
         phi, f, g, F, G, r, rn, Dv = trial, f_t, g_t, F_t, G_t, r_t, rn_t, D_t
     converged = rn <= tol
     if not converged and not msg:
         msg = f"not converged after {max_iter} iterations (|r| = {rn:.3g} > tol = {tol:.3g})"
     info = SolveInfo(name, ev.n, it, rn, converged, msg)
-    return Footpoint(phi, f, g, info)
+    return Footpoint(phi, f, g, info, B)
 
 
 def _paper(obj, x, y, theta0, *, loss_scale, steps, lr, tol):
@@ -293,7 +326,8 @@ def _exact(obj, x, y, theta0, *, loss_scale, tol, resolution=None):
 def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver: str = "newton",
                     loss_scale: float = 1.0, tol: float = 1e-10, max_iter: Optional[int] = None,
                     dense_max: int = 8, reuse_ratio: float = 1e-2, paper_steps: int = 100,
-                    paper_lr: float = 1e-3, resolution=None) -> Footpoint:
+                    paper_lr: float = 1e-3, resolution=None, hess0=None,
+                    hessian: str = "secant") -> Footpoint:
     """Project ``(x, y)`` onto the graph of ``λ f``, starting from ``theta0``.
 
     Minimises ``D(φ) = |φ − x|² + (λ f(φ) − y)²``; see the module docstring for the solvers.
@@ -323,6 +357,16 @@ def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver:
         Newton keeps its matrix for the next iteration when the residual shrank by this factor.
     paper_steps, paper_lr : int, float
         ``K`` and ``s`` of the authors' loop.
+    hess0 : array (d, d), optional
+        Newton: a model of ``λ∇²f`` near ``theta0`` (the previous solve's ``Footpoint.hessian``).
+    hessian : {"secant", "exact"}
+        Newton, ``d ≤ dense_max``: ``"exact"`` assembles ``λ∇²f`` from ``d`` hvps at the first
+        iteration and again after every iteration that did not contract the residual by
+        ``reuse_ratio`` (else a chord step); ``"secant"`` (default) also starts from
+        ``hess0`` when given and updates the model by Powell-symmetric-Broyden secant steps
+        (exact in 1-D: the secant of ``f'``), re-assembling it exactly only after an
+        iteration that did not contract by ``reuse_ratio``.  Either way the solve stops on
+        the true residual.
     resolution : optional
         Grid resolution of the global search (``"exact"``), see :func:`offsetgeo.footpoint`.
 
@@ -359,8 +403,11 @@ def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver:
                       lr=float(paper_lr), tol=tol)
     if solver == "exact":
         return _exact(objective, x, y, theta0, loss_scale=loss_scale, tol=tol, resolution=resolution)
+    if hessian not in ("secant", "exact"):
+        raise ValueError(f"hessian must be 'secant' or 'exact', got {hessian!r}")
     if max_iter is None:
         max_iter = 50 if solver == "newton" else 500
     return _local_solve(objective, x, y, theta0, value0, grad0, method=solver,
                         loss_scale=loss_scale, tol=tol, max_iter=int(max_iter),
-                        dense_max=int(dense_max), reuse_ratio=float(reuse_ratio), name=solver)
+                        dense_max=int(dense_max), reuse_ratio=float(reuse_ratio), name=solver,
+                        hess0=hess0 if hessian == "secant" else None, hessian=hessian)

@@ -82,6 +82,7 @@ def multiscale(bowl: float = 0.1, ripple: float = 0.02, freq: float = 12.0) -> F
     >>> float(multiscale().value_and_grad(np.array([1.0, 0.0]))[0])
     0.1
     """
+    bowl, ripple, freq = float(bowl), float(ripple), float(freq)
     expr = f"{bowl!r}*(x**2 + y**2) + {ripple!r}*sin({freq!r}*x)*sin({freq!r}*y)"
     return FunctionObjective(_function(expr, variables=["x", "y"], domain=[(-8, 8), (-8, 8)]),
                              name="multiscale2d")
@@ -182,8 +183,8 @@ def quadratic(A, b=None, c: float = 0.0) -> ArrayLoss:
     names = _expr_vars(d)
     expr = None
     if names:
-        terms = [f"0.5*{A[i, j]!r}*{names[i]}*{names[j]}" for i in range(d) for j in range(d) if A[i, j] != 0]
-        terms += [f"{b[i]!r}*{names[i]}" for i in range(d) if b[i] != 0]
+        terms = [f"0.5*{float(A[i, j])!r}*{names[i]}*{names[j]}" for i in range(d) for j in range(d) if A[i, j] != 0]
+        terms += [f"{float(b[i])!r}*{names[i]}" for i in range(d) if b[i] != 0]
         expr = "+".join(terms + [repr(float(c))])
     return ArrayLoss("quadratic", {"A": A, "b": b, "c": float(c), "d": d}, expr, "quadratic")
 
@@ -198,7 +199,7 @@ def affine(a, b: float = 0.0) -> ArrayLoss:
     a = np.asarray(a, dtype=float).reshape(-1)
     d = a.shape[0]
     names = _expr_vars(d)
-    expr = "+".join([f"{a[i]!r}*{names[i]}" for i in range(d)] + [repr(float(b))]) if names else None
+    expr = "+".join([f"{float(a[i])!r}*{names[i]}" for i in range(d)] + [repr(float(b))]) if names else None
     return ArrayLoss("affine", {"a": a, "b": float(b), "d": d}, expr, "affine")
 
 
@@ -210,6 +211,6 @@ def sines(d: int = 1, amplitude: float = 1.0, omega: float = 1.0) -> ArrayLoss:
     1.0
     """
     names = _expr_vars(d)
-    expr = "+".join(f"{amplitude!r}*sin({omega!r}*{n})" for n in names) if names else None
+    expr = "+".join(f"{float(amplitude)!r}*sin({float(omega)!r}*{n})" for n in names) if names else None
     return ArrayLoss("sines", {"A": float(amplitude), "w": float(omega), "d": int(d)}, expr,
                      f"sines{d}")

@@ -32,18 +32,21 @@ VARIANTS = ("footpoint", "distance")
 
 class RollingBallState(NamedTuple):
     """``params`` = contact point θ_t; ``value``/``grad`` = f, ∇f there (None until known);
-    ``count`` = steps done; ``centre`` = c_t (distance variant only, scaled units)."""
+    ``count`` = steps done; ``centre`` = c_t (distance variant only, scaled units);
+    ``hessian`` = the Newton solver's model of λ∇²f near θ_t (``d ≤ dense_max``)."""
 
     params: Any
     value: Any
     grad: Any
     count: int
     centre: Any = None
+    hessian: Any = None
 
 
 def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
                  loss_scale: float = 1.0, *, tol: float = 1e-10, max_iter: Optional[int] = None,
-                 dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3) -> Optimizer:
+                 dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3,
+                 hessian: str = "secant") -> Optimizer:
     """The rolling ball optimizer.
 
     Parameters
@@ -57,7 +60,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     variant : {"footpoint", "distance"}
     loss_scale : float
         λ > 0: the ball rolls on the graph of ``λ f``.
-    tol, max_iter, dense_max, paper_steps, paper_lr
+    tol, max_iter, dense_max, paper_steps, paper_lr, hessian
         Passed to :func:`rbo.footpoint.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
 
     Returns
@@ -94,12 +97,14 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         raise ValueError("solver='exact' supports loss_scale=1.0 only")
     lam = float(loss_scale)
     opts = dict(solver=solver, loss_scale=lam, tol=tol, max_iter=max_iter, dense_max=dense_max,
-                paper_steps=paper_steps, paper_lr=paper_lr)
+                paper_steps=paper_steps, paper_lr=paper_lr, hessian=hessian)
+    if hessian not in ("secant", "exact"):
+        raise ValueError(f"hessian must be 'secant' or 'exact', got {hessian!r}")
 
     def init(theta0) -> RollingBallState:
         if getattr(theta0, "ndim", None) != 1:
             raise ValueError(f"theta0 must be a flat array of shape (d,), got {getattr(theta0, 'shape', theta0)!r}")
-        return RollingBallState(theta0, None, None, 0, None)
+        return RollingBallState(theta0, None, None, 0, None, None)
 
     def update(state: RollingBallState, objective, *, fresh: bool = False):
         theta = state.params
@@ -137,11 +142,11 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
             dx, dy = -eta * G, -eta * gn2
             dot = xp.sum(dx * ux) + dy * uy
             x_new, y_new = cx + dx - dot * ux, cy + dy - dot * uy
-        fp = solve_footpoint(objective, x_new, y_new, theta, f, g, **opts)
+        fp = solve_footpoint(objective, x_new, y_new, theta, f, g, hess0=state.hessian, **opts)
         new_centre = None
         if variant == "distance":
             new_centre = xp.concat([x_new, xp.reshape(y_new, (1,))])
-        new = RollingBallState(fp.theta, fp.value, fp.grad, t + 1, new_centre)
+        new = RollingBallState(fp.theta, fp.value, fp.grad, t + 1, new_centre, fp.hessian)
         info = StepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
                         evals=evals + fp.info.evals, residual=fp.info.residual,
                         converged=fp.info.converged, centre=centre, lr=eta, radius=rho,

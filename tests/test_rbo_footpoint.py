@@ -182,3 +182,15 @@ def test_shape_mismatch():
 def test_exact_needs_function():
     with pytest.raises(ValueError, match="offsetgeo.Function"):
         solve_footpoint(sine_obj(), np.array([0.0]), 1.0, np.array([0.0]), solver="exact")
+
+
+def test_secant_and_exact_hessian_give_the_same_trajectory():
+    obj = rbo.losses.sines(2, 1.0, 2.0)  # critical radius 1/4
+    th = np.array([0.4, 1.3])
+    runs = [rbo.run(obj, rbo.rolling_ball(0.05, 0.2, hessian=h), th, 30) for h in ("secant", "exact")]
+    assert np.max(np.abs(np.asarray(runs[0].theta) - np.asarray(runs[1].theta))) < 1e-9
+    assert all(runs[0].converged) and all(runs[1].converged)
+    # the carried model saves evaluations
+    assert runs[0].total_evals < runs[1].total_evals
+    with pytest.raises(ValueError, match="hessian"):
+        rbo.rolling_ball(0.1, 0.2, hessian="bfgs")
