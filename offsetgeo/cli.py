@@ -86,7 +86,7 @@ def _cmd_reach(args) -> int:
     for side, r in results.items():
         label = "critical radius" if side == "upper" else "lower reach"
         where = ", ".join(f"{name} = {v:.6f}" for name, v in zip(f.variables, np.ravel(r.witness)))
-        value = "inf" if not np.isfinite(r.value) else f"{r.value:.10g}"
+        value = "inf" if not np.isfinite(r.value) else repr(float(f"{r.value:.10g}"))
         print(f"{label} {value} at {where}" + ("" if r.agree else "  (WARNING: methods disagree)"))
     return 0
 

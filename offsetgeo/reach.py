@@ -85,7 +85,9 @@ def _balls_minimum(f, box, resolution):
     m = int(resolution or (96 if d == 1 else 17))
     axes = [np.linspace(lo, hi, m) for lo, hi in box]
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-    t = max_ball_radius(f, mesh)
+    # balls much larger than the window are not resolved: their radius counts as infinite
+    t_max = 20.0 * float(np.max(box[:, 1] - box[:, 0]))
+    t = max_ball_radius(f, mesh, t_max=t_max)
     if not np.any(np.isfinite(t)):
         return np.inf, mesh[0] if d > 1 else mesh[0, 0]
     step = (box[:, 1] - box[:, 0]) / (m - 1)
@@ -107,12 +109,12 @@ def _balls_minimum(f, box, resolution):
             lo = max(centre[0] - step[0], box[0, 0])
             hi = min(centre[0] + step[0], box[0, 1])
             sol = scipy.optimize.minimize_scalar(
-                lambda x: max_ball_radius(f, np.array([[x]]))[0], bounds=(lo, hi),
+                lambda x: max_ball_radius(f, np.array([[x]]), t_max=t_max)[0], bounds=(lo, hi),
                 method="bounded", options={"xatol": 1e-7 * max(1.0, abs(centre[0]))})
             val, at = float(sol.fun), np.array([sol.x])
         else:
             sol = scipy.optimize.minimize(
-                lambda p: max_ball_radius(f, p[None, :])[0], centre, method="Nelder-Mead",
+                lambda p: max_ball_radius(f, p[None, :], t_max=t_max)[0], centre, method="Nelder-Mead",
                 bounds=list(map(tuple, box)),
                 options={"xatol": 1e-6, "fatol": 1e-12 * t[k], "initial_simplex":
                          np.vstack([centre, centre + np.diag(step)])})

@@ -1,0 +1,92 @@
+"""Reachability, unreachable sets and their monotonicity."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+from hypothesis import given, strategies as st
+
+import offsetgeo
+from offsetgeo import is_reachable, max_ball_radius, unreachable_set
+from conftest import periodic_functions_1d
+
+
+def test_parabola_bottom(parabola):
+    assert is_reachable(parabola, 0.0, 0.49) is True
+    assert is_reachable(parabola, 0.0, 0.51) is False
+    assert max_ball_radius(parabola, 0.0) == pytest.approx(0.5, rel=1e-8)
+
+
+def test_sine_empty_below_and_nonempty_above_critical_radius(sine_periodic):
+    assert unreachable_set(sine_periodic, 0.99).empty
+    U = unreachable_set(sine_periodic, 1.01)
+    assert not U.empty and U.contains(np.array([3 * np.pi / 2])).all()
+
+
+def _bitangent_edge(rho):
+    """The ball of radius rho in a trough of sin rests on two points symmetric about 3π/2:
+    solve for the left one independently (scipy fsolve on the contact conditions)."""
+    def equations(v):
+        theta, c = v
+        return [(theta - 1.5 * np.pi) + (np.sin(theta) - c) * np.cos(theta),
+                (theta - 1.5 * np.pi) ** 2 + (np.sin(theta) - c) ** 2 - rho**2]
+    theta, c = scipy.optimize.fsolve(equations, [1.5 * np.pi - 0.8 * rho, 0.0], xtol=1e-15)
+    return theta
+
+
+@pytest.mark.parametrize("rho", [1.5, 2.0, 3.0])
+def test_sine_interval_edges_are_bitangent_contacts(sine_periodic, rho):
+    U = unreachable_set(sine_periodic, rho)
+    assert U.intervals.shape == (1, 2)
+    left = _bitangent_edge(rho)
+    assert U.intervals[0, 0] == pytest.approx(left, abs=1e-8)
+    assert U.intervals[0, 1] == pytest.approx(3 * np.pi - left, abs=1e-8)
+
+
+@given(periodic_functions_1d(), st.floats(0.3, 3.0), st.floats(1.05, 2.0))
+def test_unreachable_sets_grow_with_rho(expr, rho, factor):
+    f = offsetgeo.Function(expr, period="2*pi")
+    small = unreachable_set(f, rho, resolution=512)
+    big = unreachable_set(f, rho * factor, resolution=512)
+    assert np.all(big.mask[small.mask])
+    for lo, hi in small.intervals:
+        mid = np.array([0.5 * (lo + hi)]) % (2 * np.pi)
+        assert big.contains(mid).all() or big.contains(mid + 2 * np.pi).all()
+
+
+@given(periodic_functions_1d(), st.floats(0.3, 3.0))
+def test_interval_edges_separate_reachable_from_unreachable(expr, rho):
+    f = offsetgeo.Function(expr, period="2*pi")
+    U = unreachable_set(f, rho, resolution=512)
+    if U.intervals.size == 0:
+        return
+    eps = 1e-7
+    edges = U.intervals.reshape(-1)
+    inside = np.concatenate([U.intervals[:, 0] + eps, U.intervals[:, 1] - eps])
+    outside = np.concatenate([U.intervals[:, 0] - eps, U.intervals[:, 1] + eps])
+    wide = (U.intervals[:, 1] - U.intervals[:, 0]) > 4 * eps
+    keep = np.concatenate([wide, wide])
+    assert not is_reachable(f, inside[keep], rho).any()
+    assert is_reachable(f, outside[keep], rho).all()
+    assert edges.size % 2 == 0
+
+
+def test_two_dimensional_mask():
+    f = offsetgeo.Function("0.5*x**2 + 2*y**2")  # curvatures 1 and 4 at the origin
+    U = unreachable_set(f, 0.3, window=[(-1, 1), (-1, 1)], resolution=33)
+    assert U.mask[16, 16] and U.measure > 0
+    assert unreachable_set(f, 0.2, window=[(-1, 1), (-1, 1)], resolution=33).empty
+    # refined edges lie on the boundary: reachable just outside, not just inside
+    e = U.edges
+    assert e.shape[0] > 0
+
+
+def test_bad_input():
+    f = offsetgeo.Function("x**2")
+    with pytest.raises(ValueError, match="unbounded"):
+        unreachable_set(f, 1.0)
+    with pytest.raises(ValueError, match="unbounded"):
+        unreachable_set(f, 1.0, window=(-np.inf, np.inf))
+    with pytest.raises(ValueError, match="rho"):
+        unreachable_set(f, 0.0, window=(-1, 1))
+    with pytest.raises(ValueError, match="3-D grids"):
+        unreachable_set(offsetgeo.Function("x*y*z"), 1.0, window=[(0, 1)] * 3)
