@@ -221,7 +221,7 @@ def unreachable_set(f, rho, *, window=None, resolution=None, edge_tol=1e-9) -> U
     True
     >>> U = unreachable_set(f, 2.0)
     >>> U.intervals.round(4).tolist()    # around the trough at 3π/2
-    [[3.1416, 6.2832]]
+    [[3.3081, 6.1167]]
     """
     f = _coerce(f)
     rho = check_radius(rho)

@@ -169,7 +169,7 @@ def compile_tape(exprs, symbols) -> Tape:
     return Tape(code, consts, np.array(outputs, dtype=np.int64))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def run_tape(code, consts, x, regs):
     """Execute ``code`` on the point ``x``, filling ``regs`` (numba kernel)."""
     for k in range(code.shape[0]):
@@ -237,7 +237,7 @@ def run_tape(code, consts, x, regs):
 _CHUNK = 256
 
 
-@numba.njit(cache=True, parallel=True, nogil=True)
+@numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _evaluate_points(code, consts, outputs, points, result):
     n = points.shape[0]
     n_chunks = (n + _CHUNK - 1) // _CHUNK
@@ -250,7 +250,7 @@ def _evaluate_points(code, consts, outputs, points, result):
                 result[i, j] = regs[outputs[j]]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _evaluate_points_serial(code, consts, outputs, points, result):
     regs = np.empty(code.shape[0])
     for i in range(points.shape[0]):

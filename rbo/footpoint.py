@@ -29,11 +29,18 @@ Solvers
     exactly only after an iteration that contracts the residual by less than
     ``reuse_ratio``.  ``hessian="exact"`` re-assembles it at every iteration except after a
     fast contraction (a chord step).  Above ``dense_max``: conjugate gradients on ``J`` with
-    hvps, preconditioned by the Gauss–Newton matrix ``I + G Gᵀ`` (Sherman–Morrison), and an
-    Eisenstat–Walker forcing term.  Safeguards: when the
+    hvps, preconditioned by the Gauss–Newton matrix ``I + G Gᵀ`` (Sherman–Morrison), with
+    the inexact-Newton forcing term ``η = min(1/2, sqrt(|r| / (1 + |φ − x| + |F − y||G|)))``
+    (no tighter than ``tol`` needs); on negative curvature CG returns its last iterate, or
+    the Gauss–Newton direction at its first iteration.  Safeguards: when the
     Newton direction is not a descent direction of ``D`` the Gauss–Newton direction is
     used; steps are capped at ``2 sqrt(D(φ))`` (no minimiser is further away) and
-    backtracked until ``D`` decreases (Armijo).  Stops when ``|r| ≤ tol``.
+    backtracked until ``D`` decreases (Armijo) — or, once that decrease falls below the
+    round-off of ``D`` itself (``~eps (|F| + |y|) |F − y|``: near a minimum of a large sum,
+    where ``D`` cannot tell a Newton step from noise), until ``D`` does not rise above its
+    round-off and ``|r|`` decreases.  Stops when ``|r| ≤ tol``, or, when ``tol`` is below
+    the round-off floor of ``r`` (``8 eps (|φ| + |x| + (|F| + |y|) |G|)``) and the full step
+    no longer decreases ``|r|``, with ``converged = True`` and a message saying so.
 ``"exact"``
     :func:`offsetgeo.footpoint`, the global projection (low ``d``; needs an objective with a
     ``function`` attribute).  Its internal cost is not a gradient count; only the evaluation
@@ -68,9 +75,18 @@ class SolveInfo:
     residual : float
         ``|(φ − x) + (F(φ) − y) ∇F(φ)|`` at the returned point (scaled units).
     converged : bool
-        ``residual ≤ tol`` (always False-or-True as measured; the ``"paper"`` solver has no
-        tolerance and reports ``converged = residual ≤ tol`` too).
+        ``residual ≤ tol`` as measured (the ``"paper"`` solver has no tolerance and reports
+        ``converged = residual ≤ tol`` too).  The local solvers also report
+        True when ``tol`` lies below the round-off floor of the residual (``floor =
+        8 eps (|φ| + |x| + (|F| + |y|) |G|)``, what evaluating ``r`` in floating point cannot
+        resolve), ``residual ≤ floor`` and a full Newton step no longer decreases it;
+        ``message`` then says so.
     message : str
+        Why the solve stopped, when it did not simply meet ``tol``.
+    linear_iterations : int
+        Newton with CG (``d > dense_max``): conjugate-gradient iterations (= hvps) in all.
+    backtracks : int
+        Step halvings of the line search in all.
     """
 
     solver: str
@@ -79,6 +95,8 @@ class SolveInfo:
     residual: float
     converged: bool
     message: str = ""
+    linear_iterations: int = 0
+    backtracks: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,20 +186,24 @@ def _psb_update(xp, B, s, yv):
 
 
 def _cg(xp, matvec, b, rtol, maxiter, precond=None):
-    """Preconditioned conjugate gradients for ``J u = b``; stops on negative curvature."""
+    """Preconditioned conjugate gradients for ``J u = b`` (``J`` symmetric).
+
+    Returns ``(u, ok, k)``: ``k`` matrix-vector products were spent; ``ok`` is False when
+    CG met non-positive curvature, and ``u`` is then the last iterate (a descent direction
+    of the quadratic model, ``bᵀu > 0``) or, at the first iteration, the preconditioned
+    right-hand side ``M⁻¹ b`` (the Gauss–Newton direction here)."""
     u = xp.zeros_like(b)
     res = b
     z = precond(res) if precond is not None else res
     p = z
     rr = _dot(xp, res, z)
     bn = _norm(xp, b)
-    for _ in range(maxiter):
+    k = 0
+    for k in range(1, maxiter + 1):
         Jp = matvec(p)
         pJp = float(_dot(xp, p, Jp))
-        if pJp <= 0.0:
-            if _norm(xp, u) == 0.0:
-                return b, False
-            return u, False
+        if not pJp > 0.0:
+            return (z if k == 1 else u), False, k
         a = rr / pJp
         u = u + a * p
         res = res - a * Jp
@@ -191,13 +213,23 @@ def _cg(xp, matvec, b, rtol, maxiter, precond=None):
         rr_new = _dot(xp, res, z)
         p = z + (rr_new / rr) * p
         rr = rr_new
-    return u, True
+    return u, True, k
+
+
+def _finfo_eps(xp, dtype) -> float:
+    try:
+        return float(xp.finfo(dtype).eps)
+    except Exception:  # pragma: no cover - namespaces without finfo
+        return 2.220446049250313e-16
 
 
 def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, max_iter,
                  dense_max, reuse_ratio, name, hess0=None, hessian="secant"):
     xp = array_namespace(theta0)
     lam = float(loss_scale)
+    eps = _finfo_eps(xp, theta0.dtype)
+    yf = abs(float(y))
+    xn = _norm(xp, x)
     ev = _Eval(obj, lam)
     phi = theta0
     if value0 is None or grad0 is None:
@@ -209,14 +241,34 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
     rn = _norm(xp, r)
     Dv = float(_dot(xp, phi - x, phi - x) + (F - y) ** 2)
     d = phi.shape[0]
+
+    def floors(phi_, F_, G_, Dv_):
+        """Round-off levels at φ: of the residual r, and of D (absolute).
+
+        ``r = (φ − x) + (F − y) G`` is evaluated from ``F``, known to ``~eps (|F| + |y|)``
+        only, and from ``φ − x``; ``D`` carries ``2 |F − y| · eps (|F| + |y|)``.  Near a
+        minimum of a large sum (``|F| ≈ 10³`` on ``sines(1000)``) the decrease of ``D`` that a
+        Newton step buys, ``~|r|²``, falls far below that: ``D`` can no longer tell a good
+        step from a bad one, while ``r`` (made of gradients) still can."""
+        aF = abs(float(F_)) + yf
+        gn = _norm(xp, G_)
+        r_floor = 8.0 * eps * (_norm(xp, phi_) + xn + aF * gn)
+        D_noise = 16.0 * eps * (Dv_ + math.sqrt(Dv_) * (_norm(xp, phi_) + xn + aF))
+        return r_floor, D_noise
+
+    r_floor, D_noise = floors(phi, F, G, Dv)
     B = hess0 if (hess0 is not None and d <= dense_max) else None  # model of λ∇²f
     refresh = B is None
     msg = ""
     it = 0
+    n_cg = 0
+    n_back = 0
+    at_floor_stop = False
     for it in range(1, max_iter + 1):
         if rn <= tol:
             it -= 1
             break
+        at_floor = rn <= r_floor
         newton_dir = False
         if method == "newton":
             if d <= dense_max:
@@ -235,7 +287,12 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
                 def gn_inverse(v):  # (I + G Gᵀ)⁻¹ v, Sherman–Morrison
                     return v - G_c * (_dot(xp, G_c, v) / (1.0 + _dot(xp, G_c, G_c)))
 
-                u, _ = _cg(xp, matvec, -r, min(0.5, math.sqrt(rn)), 2 * d, gn_inverse)
+                # inexact Newton: |J δ + r| ≤ η |r|, η = min(1/2, sqrt(relative |r|)) (superlinear),
+                # but never tighter than what the tolerance needs (η |r| ≤ tol / 2)
+                scale = 1.0 + _norm(xp, phi - x) + abs(float(alpha)) * _norm(xp, G)
+                eta_k = max(min(0.5, math.sqrt(rn / scale)), 0.5 * max(tol, r_floor) / rn)
+                u, _, k = _cg(xp, matvec, -r, min(eta_k, 0.5), 2 * d, gn_inverse)
+                n_cg += k
                 delta = u
             newton_dir = True
             slope = float(_dot(xp, r, delta))
@@ -250,6 +307,9 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
         if dn > cap > 0.0:
             delta = delta * (cap / dn)
             slope *= cap / dn
+        # Backtracking.  Accept on Armijo decrease of D (∇D = 2 r); or, where D is flat to
+        # round-off (no increase beyond its noise level), on a sufficient decrease of |r|.
+        # At the round-off floor of r only the full step is tried: shorter ones are noise.
         t = 1.0
         accepted = False
         while t > 1e-12:
@@ -257,12 +317,25 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
             f_t, g_t = ev.vg(trial)
             F_t, G_t = lam * f_t, lam * g_t
             D_t = float(_dot(xp, trial - x, trial - x) + (F_t - y) ** 2)
-            if math.isfinite(D_t) and D_t <= Dv + 2e-4 * t * slope + 1e-14 * max(1.0, Dv):
-                accepted = True
-                break
+            if math.isfinite(D_t):
+                if D_t <= Dv + 2e-4 * t * slope and -2.0 * t * slope > D_noise:
+                    accepted = True  # a decrease of D that D can resolve
+                elif D_t <= Dv + D_noise:
+                    r_t = residual(trial, x, y, F_t, G_t)
+                    accepted = _norm(xp, r_t) <= (1.0 - 1e-4 * t) * rn
+                if accepted or at_floor:
+                    break
             t *= 0.5
+            n_back += 1
         if not accepted:
-            msg = "line search failed (no decrease of D along the direction)"
+            if at_floor:
+                at_floor_stop = True
+                msg = (f"stopped at the round-off floor of the residual: |r| = {rn:.3g} > "
+                       f"tol = {tol:.3g} but <= floor {r_floor:.3g}, and a Newton step no "
+                       f"longer decreases it")
+            else:
+                msg = (f"line search failed (no decrease of D or, within its round-off, "
+                       f"of |r|) at |r| = {rn:.3g}")
             break
         r_t = residual(trial, x, y, F_t, G_t)
         rn_t = _norm(xp, r_t)
@@ -274,10 +347,11 @@ def _local_solve(obj, x, y, theta0, value0, grad0, *, method, loss_scale, tol, m
             else:  # "exact": chord step (no new Hessian) only after a fast contraction
                 refresh = not (newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn)
         phi, f, g, F, G, r, rn, Dv = trial, f_t, g_t, F_t, G_t, r_t, rn_t, D_t
-    converged = rn <= tol
+        r_floor, D_noise = floors(phi, F, G, Dv)
+    converged = rn <= tol or at_floor_stop
     if not converged and not msg:
         msg = f"not converged after {max_iter} iterations (|r| = {rn:.3g} > tol = {tol:.3g})"
-    info = SolveInfo(name, ev.n, it, rn, converged, msg)
+    info = SolveInfo(name, ev.n, it, rn, converged, msg, n_cg, n_back)
     return Footpoint(phi, f, g, info, B)
 
 
