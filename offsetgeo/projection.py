@@ -35,8 +35,8 @@ __all__ = ["footpoint", "FootpointResult", "NonConvergenceWarning", "Convergence
 DEFAULT_RESOLUTION = {1: 4096.0, 2: 64.0}
 _MAX_SAMPLES = 2**24
 _MAX_CANDIDATES = 8
-_BLOCK = {1: (16, 1), 2: (4, 4)}
-_GROUP = {1: (16, 1), 2: (8, 8)}
+_BLOCK = {1: (64, 1), 2: (8, 8)}
+_GROUP = {1: (8, 1), 2: (4, 4)}
 
 
 class NonConvergenceWarning(RuntimeWarning):
@@ -110,6 +110,13 @@ class _Grid:
     fmax2: np.ndarray
     cell2: np.ndarray
     cellmax: float
+    plane: np.ndarray       # (nb1, nb2, 5): centre (2), f at centre, gradient (2) per block
+    plane_err: np.ndarray   # (nb1, nb2): max |f − plane| over the block's samples
+    slope2: np.ndarray      # (nb1, nb2): bound on |∇f|² near the block
+    bend: np.ndarray        # (nb1, nb2): bound on ‖∇²f‖ near the block
+    slope2_2: np.ndarray    # the same two for superblocks
+    bend2: np.ndarray
+    spacing2: float         # h1² + h2² (0 for the dummy axis of 1-D grids)
 
 
 def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Grid:
@@ -142,8 +149,19 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
     fmin2 = _reduce_blocks(fmin, group, np.minimum, np.inf)
     fmax2 = _reduce_blocks(fmax, group, np.maximum, -np.inf)
     cell2 = _reduce_blocks(cell, group, np.maximum, 0.0)
+    nb1, nb2 = fmin.shape
+    plane = np.zeros((nb1, nb2, 5))
+    plane_err = np.zeros((nb1, nb2))
+    slope2 = np.zeros((nb1, nb2))
+    bend = np.zeros((nb1, nb2))
+    _block_models_kernel(values, block[0], block[1], float(spacing2[0]),
+                         float(spacing2[1]) if d == 2 else 0.0, float(origin[0]),
+                         float(origin[1]), plane, plane_err, slope2, bend)
     return _Grid(origin, spacing2, values, block, group, fmin, fmax, cell, fmin2, fmax2, cell2,
-                 float(cell.max()))
+                 float(cell.max()), plane, plane_err, slope2, bend,
+                 _reduce_blocks(slope2, group, np.maximum, 0.0),
+                 _reduce_blocks(bend, group, np.maximum, 0.0),
+                 float(spacing2[0] ** 2 + (spacing2[1] ** 2 if d == 2 else 0.0)))
 
 
 def _cached_grid(f: Function, lo, hi, resolution) -> _Grid:
@@ -209,6 +227,63 @@ def _block_bounds_kernel(values, b1, b2, h1, h2, fmin, fmax, cell):
                         cell[ci, cj] = diam
 
 
+@numba.njit(cache=True)
+def _block_models_kernel(values, b1, b2, h1, h2, o1, o2, plane, plane_err, slope2, bend):
+    """Per block: a linear model of f at its centre with its largest sample deviation, and
+    finite-difference bounds on |∇f|² and ‖∇²f‖ over the block and its ring of neighbours."""
+    n1, n2 = values.shape
+    nb1, nb2 = plane_err.shape
+    for bi in range(nb1):
+        for bj in range(nb2):
+            i0, i1 = bi * b1, min(n1, (bi + 1) * b1)
+            j0, j1 = bj * b2, min(n2, (bj + 1) * b2)
+            ic = (i0 + i1 - 1) // 2
+            jc = (j0 + j1 - 1) // 2
+            fc = values[ic, jc]
+            ia, ib = max(ic - 1, 0), min(ic + 1, n1 - 1)
+            g1 = (values[ib, jc] - values[ia, jc]) / ((ib - ia) * h1) if ib > ia else 0.0
+            g2 = 0.0
+            if n2 > 1:
+                ja, jb = max(jc - 1, 0), min(jc + 1, n2 - 1)
+                g2 = (values[ic, jb] - values[ic, ja]) / ((jb - ja) * h2) if jb > ja else 0.0
+            c1 = o1 + ic * h1
+            c2 = o2 + jc * h2 if n2 > 1 else o2
+            err = 0.0
+            for i in range(i0, i1):
+                for j in range(j0, j1):
+                    model = fc + g1 * (o1 + i * h1 - c1)
+                    if n2 > 1:
+                        model += g2 * (o2 + j * h2 - c2)
+                    err = max(err, abs(values[i, j] - model))
+            s2 = 0.0
+            hb = 0.0
+            for i in range(max(i0 - 1, 0), min(i1 + 1, n1)):
+                for j in range(max(j0 - 1, 0), min(j1 + 1, n2)):
+                    d1 = (values[min(i + 1, n1 - 1), j] - values[i, j]) / h1
+                    d2 = 0.0
+                    if n2 > 1:
+                        d2 = (values[i, min(j + 1, n2 - 1)] - values[i, j]) / h2
+                    s2 = max(s2, d1 * d1 + d2 * d2)
+                    if 0 < i < n1 - 1:
+                        curv = abs(values[i + 1, j] - 2 * values[i, j] + values[i - 1, j]) / (h1 * h1)
+                    else:
+                        curv = 0.0
+                    if n2 > 1 and 0 < j < n2 - 1:
+                        curv += abs(values[i, j + 1] - 2 * values[i, j] + values[i, j - 1]) / (h2 * h2)
+                        if 0 < i < n1 - 1:
+                            curv += 2 * abs(values[i + 1, j + 1] - values[i + 1, j - 1]
+                                            - values[i - 1, j + 1] + values[i - 1, j - 1]) / (4 * h1 * h2)
+                    hb = max(hb, curv)
+            plane[bi, bj, 0] = c1
+            plane[bi, bj, 1] = c2
+            plane[bi, bj, 2] = fc
+            plane[bi, bj, 3] = g1
+            plane[bi, bj, 4] = g2
+            plane_err[bi, bj] = err
+            slope2[bi, bj] = s2
+            bend[bi, bj] = hb
+
+
 def _block_bounds(values, b1, b2, spacing, d):
     nb1 = -(-values.shape[0] // b1)
     nb2 = -(-values.shape[1] // b2)
@@ -247,28 +322,11 @@ def _is_local_min(values, o1, o2, h1, h2, i, j, x1, x2, y, dij):
 
 
 @numba.njit(cache=True)
-def _cell_diameter(values, h1, h2, i, j):
-    n1, n2 = values.shape
-    lo = values[i, j]
-    hi = lo
-    for di in range(-1, 2):
-        for dj in range(-1, 2):
-            ii = i + di
-            jj = j + dj
-            if 0 <= ii < n1 and 0 <= jj < n2:
-                w = values[ii, jj]
-                lo = min(lo, w)
-                hi = max(hi, w)
-    return math.sqrt(h1 * h1 + h2 * h2 + (hi - lo) ** 2)
-
-
-@numba.njit(cache=True)
-def _scan_block(values, o1, o2, h1, h2, b1, b2, bi, bj, x1, x2, y, cellb,
+def _scan_block(values, o1, o2, h1, h2, b1, b2, bi, bj, x1, x2, y, slope2, bend, hh,
                 best, cand_i, cand_j, cand_d, count):
     n1, n2 = values.shape
     kmax = cand_d.shape[0]
-    root = math.sqrt(best)
-    thresh = (root + cellb) ** 2
+    thresh = best + _margin(best, slope2, bend, hh)
     for i in range(bi * b1, min(n1, (bi + 1) * b1)):
         for j in range(bj * b2, min(n2, (bj + 1) * b2)):
             dij = _sample_distance2(values, o1, o2, h1, h2, i, j, x1, x2, y)
@@ -276,8 +334,7 @@ def _scan_block(values, o1, o2, h1, h2, b1, b2, bi, bj, x1, x2, y, cellb,
                 continue
             if dij < best:
                 best = dij
-                root = math.sqrt(best)
-                thresh = (root + cellb) ** 2
+                thresh = best + _margin(best, slope2, bend, hh)
             if not _is_local_min(values, o1, o2, h1, h2, i, j, x1, x2, y, dij):
                 continue
             # insert, keeping the kmax nearest
@@ -297,6 +354,46 @@ def _scan_block(values, o1, o2, h1, h2, b1, b2, bi, bj, x1, x2, y, cellb,
     return best, count
 
 
+@numba.njit(cache=True)
+def _edge_min(a_fixed, u_fixed, a_free, g_fixed, g_free, r0, lo, hi):
+    """min over u_free in [lo, hi] of (a_fixed+u_fixed)² + (a_free+u)² + (r0+g_fixed u_fixed+g_free u)²."""
+    base = r0 + g_fixed * u_fixed
+    u = -(a_free + base * g_free) / (1.0 + g_free * g_free)
+    u = min(max(u, lo), hi)
+    res = base + g_free * u
+    return (a_fixed + u_fixed) ** 2 + (a_free + u) ** 2 + res * res
+
+
+@numba.njit(cache=True)
+def _plane_distance2(x1, x2, y, c1, c2, fc, g1, g2, lo1, hi1, lo2, hi2):
+    """Squared distance from (x1, x2, y) to the planar patch y = fc + g·(φ − c), φ in a box."""
+    a1 = c1 - x1
+    a2 = c2 - x2
+    r0 = fc - y
+    w1 = a1 + r0 * g1
+    w2 = a2 + r0 * g2
+    coef = (g1 * w1 + g2 * w2) / (1.0 + g1 * g1 + g2 * g2)
+    u1 = -(w1 - coef * g1)
+    u2 = -(w2 - coef * g2)
+    L1, H1, L2, H2 = lo1 - c1, hi1 - c1, lo2 - c2, hi2 - c2
+    if L1 <= u1 <= H1 and L2 <= u2 <= H2:
+        res = r0 + g1 * u1 + g2 * u2
+        return (a1 + u1) ** 2 + (a2 + u2) ** 2 + res * res
+    best = _edge_min(a1, L1, a2, g1, g2, r0, L2, H2)
+    best = min(best, _edge_min(a1, H1, a2, g1, g2, r0, L2, H2))
+    best = min(best, _edge_min(a2, L2, a1, g2, g1, r0, L1, H1))
+    best = min(best, _edge_min(a2, H2, a1, g2, g1, r0, L1, H1))
+    return best
+
+
+@numba.njit(cache=True, inline="always")
+def _margin(best, slope2, bend, hh):
+    """Second-order bound on D(nearest sample) − D(true local minimum): the sampled minimum
+    of a basin can exceed the true one by ½‖∇²D‖ (h/2)², ∇²D = 2(I + ggᵀ + (f − y)H);
+    doubled for the finite-difference estimates of |∇f| and ‖∇²f‖."""
+    return 0.5 * (1.0 + slope2 + (math.sqrt(best) + 1e-3) * bend) * hh + 1e-14 * (1.0 + best)
+
+
 @numba.njit(cache=True, inline="always")
 def _box_distance2(lo1, hi1, lo2, hi2, fmin, fmax, x1, x2, y):
     a = max(lo1 - x1, 0.0, x1 - hi1)
@@ -307,8 +404,9 @@ def _box_distance2(lo1, hi1, lo2, hi2, fmin, fmax, x1, x2, y):
 
 @numba.njit(cache=True)
 def _visit_super(values, o1, o2, h1, h2, b1, b2, s1, s2, si, sj, x1, x2, y, fmin1, fmax1,
-                 cell1, fmin2, fmax2, cell2, best, cand_i, cand_j, cand_d, count):
-    """Scan superblock (si, sj): prune it, then its blocks, by their distance bounds."""
+                 fmin2, fmax2, plane, plane_err, slope2, bend, slope2_2, bend2, hh, best,
+                 cand_i, cand_j, cand_d, count):
+    """Scan superblock (si, sj): prune it by its box, then its blocks by their planar models."""
     n1, n2 = values.shape
     nb1, nb2 = fmin1.shape
     w1 = b1 * s1
@@ -316,17 +414,26 @@ def _visit_super(values, o1, o2, h1, h2, b1, b2, s1, s2, si, sj, x1, x2, y, fmin
     lb = _box_distance2(o1 + si * w1 * h1, o1 + min(n1 - 1, (si + 1) * w1 - 1) * h1,
                         o2 + sj * w2 * h2, o2 + min(n2 - 1, (sj + 1) * w2 - 1) * h2,
                         fmin2[si, sj], fmax2[si, sj], x1, x2, y)
-    if lb > (math.sqrt(best) + cell2[si, sj]) ** 2:
+    if lb > best + _margin(best, slope2_2[si, sj], bend2[si, sj], hh):
         return best, count
     for bi in range(si * s1, min(nb1, (si + 1) * s1)):
         for bj in range(sj * s2, min(nb2, (sj + 1) * s2)):
-            lb = _box_distance2(o1 + bi * b1 * h1, o1 + min(n1 - 1, (bi + 1) * b1 - 1) * h1,
-                                o2 + bj * b2 * h2, o2 + min(n2 - 1, (bj + 1) * b2 - 1) * h2,
-                                fmin1[bi, bj], fmax1[bi, bj], x1, x2, y)
-            if lb > (math.sqrt(best) + cell1[bi, bj]) ** 2:
+            lo1 = o1 + bi * b1 * h1
+            hi1 = o1 + min(n1 - 1, (bi + 1) * b1 - 1) * h1
+            lo2 = o2 + bj * b2 * h2
+            hi2 = o2 + min(n2 - 1, (bj + 1) * b2 - 1) * h2
+            limit = best + _margin(best, slope2[bi, bj], bend[bi, bj], hh)
+            lb = _box_distance2(lo1, hi1, lo2, hi2, fmin1[bi, bj], fmax1[bi, bj], x1, x2, y)
+            if lb > limit:
+                continue
+            pd = math.sqrt(_plane_distance2(x1, x2, y, plane[bi, bj, 0], plane[bi, bj, 1],
+                                            plane[bi, bj, 2], plane[bi, bj, 3], plane[bi, bj, 4],
+                                            lo1, hi1, lo2, hi2)) - plane_err[bi, bj]
+            if pd > 0 and pd * pd > limit:
                 continue
             best, count = _scan_block(values, o1, o2, h1, h2, b1, b2, bi, bj, x1, x2, y,
-                                      cell1[bi, bj], best, cand_i, cand_j, cand_d, count)
+                                      slope2[bi, bj], bend[bi, bj], hh, best, cand_i, cand_j,
+                                      cand_d, count)
     return best, count
 
 
@@ -365,8 +472,9 @@ def _pattern_search(values, o1, o2, h1, h2, i, j, stride, x1, x2, y):
 
 
 @numba.njit(cache=True, parallel=True)
-def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, cell1, fmin2,
-                       fmax2, cell2, cellmax, points, cand_theta, cand_dist):
+def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
+                       plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
+                       cand_theta, cand_dist):
     n1, n2 = values.shape
     ns1, ns2 = fmin2.shape
     o1, o2 = origin[0], origin[1]
@@ -409,12 +517,13 @@ def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, ce
                         else:
                             best, count = _visit_super(
                                 values, o1, o2, h1, h2, b1, b2, s1, s2, si, sj, x1, x2, y,
-                                fmin1, fmax1, cell1, fmin2, fmax2, cell2, best, cand_i, cand_j,
-                                cand_d, count)
+                                fmin1, fmax1, fmin2, fmax2, plane, plane_err, slope2, bend,
+                                slope2_2, bend2, hh, best, cand_i, cand_j, cand_d, count)
                 ring += 1
         for k in range(kmax):
-            if k < count and math.sqrt(cand_d[k]) <= math.sqrt(best) + \
-                    _cell_diameter(values, h1, h2, cand_i[k], cand_j[k]):
+            if k < count and cand_d[k] <= best + _margin(
+                    best, slope2[cand_i[k] // b1, cand_j[k] // b2],
+                    bend[cand_i[k] // b1, cand_j[k] // b2], hh):
                 cand_theta[p, k, 0] = o1 + cand_i[k] * h1
                 cand_theta[p, k, 1] = o2 + cand_j[k] * h2
                 cand_dist[p, k] = cand_d[k]
@@ -669,8 +778,9 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-13, ambiguity_tol
     cand_theta = np.empty((n, _MAX_CANDIDATES, 2))
     cand_dist = np.empty((n, _MAX_CANDIDATES))
     _search_candidates(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group,
-                       grid.fmin, grid.fmax, grid.cell, grid.fmin2, grid.fmax2, grid.cell2,
-                       grid.cellmax, x2, cand_theta, cand_dist)
+                       grid.fmin, grid.fmax, grid.fmin2, grid.fmax2, grid.plane,
+                       grid.plane_err, grid.slope2, grid.bend, grid.slope2_2, grid.bend2,
+                       grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
 
     owner, slot = np.nonzero(np.isfinite(cand_dist))
     lower = upper = None
