@@ -471,10 +471,12 @@ def _pattern_search(values, o1, o2, h1, h2, i, j, stride, x1, x2, y):
     return best
 
 
-@numba.njit(cache=True, parallel=True)
-def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
-                       plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
-                       cand_theta, cand_dist):
+@numba.njit(cache=True)
+def _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
+                  plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
+                  cand_theta, cand_dist):
+    """Candidates for point p: discrete local minima of the sampled D that can still hold
+    the global minimum, found by a ring-ordered, bound-pruned scan (numba kernel)."""
     n1, n2 = values.shape
     ns1, ns2 = fmin2.shape
     o1, o2 = origin[0], origin[1]
@@ -483,54 +485,73 @@ def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fm
     w2 = b2 * s2
     ring_step = w1 * h1 if ns2 == 1 else min(w1 * h1, w2 * h2)
     kmax = cand_dist.shape[1]
+    x1 = points[p, 0]
+    x2 = points[p, 1]
+    y = points[p, 2]
+    cand_i = np.zeros(kmax, np.int64)
+    cand_j = np.zeros(kmax, np.int64)
+    cand_d = np.full(kmax, np.inf)
+    i0 = min(max(int(round((x1 - o1) / h1)), 0), n1 - 1)
+    j0 = min(max(int(round((x2 - o2) / h2)), 0), n2 - 1)
+    best = _pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y)
+    c1 = i0 // w1
+    c2 = j0 // w2
+    count = 0
+    # pass 0 sets an upper bound from superblock centres; pass 1 scans what can beat it
+    for sweep in range(2):
+        ring = 0
+        while True:
+            if ring > 1 and (ring - 1) * ring_step > math.sqrt(best) + cellmax:
+                break
+            if c1 - ring < 0 and c1 + ring >= ns1 and c2 - ring < 0 and c2 + ring >= ns2:
+                break
+            for si in range(max(c1 - ring, 0), min(c1 + ring, ns1 - 1) + 1):
+                full_row = abs(si - c1) == ring
+                for sj in range(max(c2 - ring, 0), min(c2 + ring, ns2 - 1) + 1):
+                    if not full_row and abs(sj - c2) != ring:
+                        continue
+                    if sweep == 0:
+                        dc = _super_centre_distance2(values, o1, o2, h1, h2, w1, w2, si,
+                                                     sj, x1, x2, y)
+                        if dc < best:
+                            best = dc
+                    else:
+                        best, count = _visit_super(
+                            values, o1, o2, h1, h2, b1, b2, s1, s2, si, sj, x1, x2, y,
+                            fmin1, fmax1, fmin2, fmax2, plane, plane_err, slope2, bend,
+                            slope2_2, bend2, hh, best, cand_i, cand_j, cand_d, count)
+            ring += 1
+    for k in range(kmax):
+        if k < count and cand_d[k] <= best + _margin(
+                best, slope2[cand_i[k] // b1, cand_j[k] // b2],
+                bend[cand_i[k] // b1, cand_j[k] // b2], hh):
+            cand_theta[p, k, 0] = o1 + cand_i[k] * h1
+            cand_theta[p, k, 1] = o2 + cand_j[k] * h2
+            cand_dist[p, k] = cand_d[k]
+        else:
+            cand_theta[p, k, 0] = np.nan
+            cand_theta[p, k, 1] = np.nan
+            cand_dist[p, k] = np.inf
+
+
+@numba.njit(cache=True, parallel=True)
+def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
+                       plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
+                       cand_theta, cand_dist):
     for p in numba.prange(points.shape[0]):
-        x1 = points[p, 0]
-        x2 = points[p, 1]
-        y = points[p, 2]
-        cand_i = np.zeros(kmax, np.int64)
-        cand_j = np.zeros(kmax, np.int64)
-        cand_d = np.full(kmax, np.inf)
-        i0 = min(max(int(round((x1 - o1) / h1)), 0), n1 - 1)
-        j0 = min(max(int(round((x2 - o2) / h2)), 0), n2 - 1)
-        best = _pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y)
-        c1 = i0 // w1
-        c2 = j0 // w2
-        count = 0
-        # pass 0 sets an upper bound from superblock centres; pass 1 scans what can beat it
-        for sweep in range(2):
-            ring = 0
-            while True:
-                if ring > 1 and (ring - 1) * ring_step > math.sqrt(best) + cellmax:
-                    break
-                if c1 - ring < 0 and c1 + ring >= ns1 and c2 - ring < 0 and c2 + ring >= ns2:
-                    break
-                for si in range(max(c1 - ring, 0), min(c1 + ring, ns1 - 1) + 1):
-                    full_row = abs(si - c1) == ring
-                    for sj in range(max(c2 - ring, 0), min(c2 + ring, ns2 - 1) + 1):
-                        if not full_row and abs(sj - c2) != ring:
-                            continue
-                        if sweep == 0:
-                            dc = _super_centre_distance2(values, o1, o2, h1, h2, w1, w2, si,
-                                                         sj, x1, x2, y)
-                            if dc < best:
-                                best = dc
-                        else:
-                            best, count = _visit_super(
-                                values, o1, o2, h1, h2, b1, b2, s1, s2, si, sj, x1, x2, y,
-                                fmin1, fmax1, fmin2, fmax2, plane, plane_err, slope2, bend,
-                                slope2_2, bend2, hh, best, cand_i, cand_j, cand_d, count)
-                ring += 1
-        for k in range(kmax):
-            if k < count and cand_d[k] <= best + _margin(
-                    best, slope2[cand_i[k] // b1, cand_j[k] // b2],
-                    bend[cand_i[k] // b1, cand_j[k] // b2], hh):
-                cand_theta[p, k, 0] = o1 + cand_i[k] * h1
-                cand_theta[p, k, 1] = o2 + cand_j[k] * h2
-                cand_dist[p, k] = cand_d[k]
-            else:
-                cand_theta[p, k, 0] = np.nan
-                cand_theta[p, k, 1] = np.nan
-                cand_dist[p, k] = np.inf
+        _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
+                      plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
+                      cand_theta, cand_dist)
+
+
+@numba.njit(cache=True)
+def _search_candidates_serial(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2,
+                              fmax2, plane, plane_err, slope2, bend, slope2_2, bend2, hh,
+                              cellmax, points, cand_theta, cand_dist):
+    for p in range(points.shape[0]):
+        _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
+                      plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
+                      cand_theta, cand_dist)
 
 
 # --------------------------------------------------------------------------------------
@@ -562,6 +583,7 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
     m, d = phi.shape
     scale = 1.0 + np.abs(x).max(axis=1) + np.abs(y)
     residual = np.full(m, np.inf)
+    last_step = np.full(m, np.inf)
     converged = np.zeros(m, dtype=bool)
     active = np.arange(m)
     value, grad, hess = f.evaluate(phi, 2)
@@ -575,23 +597,47 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
         Gp = _project_residual(G, p, lower, upper)
         res = np.linalg.norm(Gp, axis=1)
         residual[active] = res
-        done = res <= rtol * scale[active]
+        # a small residual is not enough where D is nearly flat (close to a centre of
+        # curvature): there the location is still moving, so also ask for a small last step
+        # unless the residual is far below tolerance
+        tiny_step = last_step[active] <= 1e-9 * (1.0 + np.abs(p).max(axis=1))
+        done = (res <= rtol * scale[active]) & (tiny_step | (res <= 1e-3 * rtol * scale[active]))
+        # Hessian of D/2: I + g gᵀ + (f − y) H
+        M = np.eye(d)[None] + ga[:, :, None] * ga[:, None, :] + r[:, None, None] * Ha
+        # a stationary point that is not a minimum (a saddle of D, e.g. just past a centre of
+        # curvature, where the grid saw one symmetric basin): leave it downhill
+        escape = np.zeros(active.size, dtype=bool)
+        escape_dir = None
+        if np.any(done):
+            idx = np.flatnonzero(done)
+            eigval, eigvec = np.linalg.eigh(M[idx])
+            saddle = eigval[:, 0] < -1e-10 * (1.0 + np.abs(r[idx]) * np.abs(Ha[idx]).max(axis=(1, 2)))
+            if lower is not None:
+                saddle &= np.all((p[idx] > lower) & (p[idx] < upper), axis=1)
+            if np.any(saddle):
+                escape[idx[saddle]] = True
+                done[idx[saddle]] = False
+                escape_dir = eigvec[saddle, :, 0]
         converged[active[done]] = True
         keep = ~done
-        active, p, xa, ya, va, ga, Ha, r, G = (a[keep] for a in (active, p, xa, ya, va, ga, Ha, r, G))
+        active, p, xa, ya, va, ga, Ha, r, G, M, escape = (
+            a[keep] for a in (active, p, xa, ya, va, ga, Ha, r, G, M, escape))
         if active.size == 0:
             break
-        # Newton direction on ∇(D/2) = G with Hessian I + g gᵀ + (f − y) H
-        M = np.eye(d)[None] + ga[:, :, None] * ga[:, None, :] + r[:, None, None] * Ha
         step = _solve_spd_or_nan(M, -G)
         descent = np.einsum("ij,ij->i", step, G)
         bad = ~np.all(np.isfinite(step), axis=1) | (descent >= 0)
+        bad &= ~escape
         if np.any(bad):
             gb, Gb = ga[bad], G[bad]
             # Gauss–Newton: (I + g gᵀ)⁻¹ by Sherman–Morrison, always a descent direction
             coef = np.einsum("ij,ij->i", gb, Gb) / (1.0 + np.einsum("ij,ij->i", gb, gb))
             step[bad] = -(Gb - coef[:, None] * gb)
             descent[bad] = np.einsum("ij,ij->i", step[bad], Gb)
+        if np.any(escape):
+            length = 1e-3 * (1.0 + np.abs(p[escape]).max(axis=1))
+            step[escape] = length[:, None] * escape_dir
+            descent[escape] = 0.0
         half_d = 0.5 * (np.einsum("ij,ij->i", p - xa, p - xa) + r * r)
         t = np.ones(active.size)
         accepted = np.zeros(active.size, dtype=bool)
@@ -614,6 +660,7 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
             t[idx[~ok]] *= 0.5
         stuck = ~accepted
         trial[stuck] = p[stuck]
+        last_step[active] = np.linalg.norm(trial - p, axis=1)
         phi[active] = trial
         nv, ng, nh = f.evaluate(trial, 2)
         value[active], grad[active], hess[active] = nv, ng, nh
@@ -777,10 +824,10 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-13, ambiguity_tol
     x2[:, 2] = y
     cand_theta = np.empty((n, _MAX_CANDIDATES, 2))
     cand_dist = np.empty((n, _MAX_CANDIDATES))
-    _search_candidates(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group,
-                       grid.fmin, grid.fmax, grid.fmin2, grid.fmax2, grid.plane,
-                       grid.plane_err, grid.slope2, grid.bend, grid.slope2_2, grid.bend2,
-                       grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
+    search = _search_candidates if n >= 64 else _search_candidates_serial
+    search(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group, grid.fmin,
+           grid.fmax, grid.fmin2, grid.fmax2, grid.plane, grid.plane_err, grid.slope2, grid.bend,
+           grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
 
     owner, slot = np.nonzero(np.isfinite(cand_dist))
     lower = upper = None

@@ -113,15 +113,26 @@ def _balls_minimum(f, box, resolution):
                 method="bounded", options={"xatol": 1e-7 * max(1.0, abs(centre[0]))})
             val, at = float(sol.fun), np.array([sol.x])
         else:
-            sol = scipy.optimize.minimize(
-                lambda p: max_ball_radius(f, p[None, :], t_max=t_max)[0], centre, method="Nelder-Mead",
-                bounds=list(map(tuple, box)),
-                options={"xatol": 1e-6, "fatol": 1e-12 * t[k], "initial_simplex":
-                         np.vstack([centre, centre + np.diag(step)])})
-            val, at = float(sol.fun), sol.x
+            val, at = _compass(lambda pts: max_ball_radius(f, pts, t_max=t_max), centre, t[k],
+                               step.copy(), box)
         if val < best_val:
             best_val, best_at = val, at
     return best_val, (best_at[0] if d == 1 else best_at)
+
+
+def _compass(func, centre, value, step, box, xtol=1e-7):
+    """Compass search for a minimum of ``func`` (evaluated on all 2d neighbours at once)."""
+    d = centre.shape[0]
+    directions = np.concatenate([np.eye(d), -np.eye(d)])
+    while np.max(step) > xtol:
+        trials = np.clip(centre + directions * step, box[:, 0], box[:, 1])
+        vals = func(trials)
+        k = int(np.argmin(vals))
+        if vals[k] < value:
+            centre, value = trials[k], float(vals[k])
+        else:
+            step = step * 0.5
+    return value, centre
 
 
 def _one_side(f, side, box, method, resolution):

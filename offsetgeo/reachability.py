@@ -19,11 +19,11 @@ from .projection import footpoint
 __all__ = ["is_reachable", "unreachable_set", "UnreachableSet", "max_ball_radius",
            "normal_lift", "reflected", "resolve_window"]
 
-# A footpoint solve stops at a stationarity residual of ~1e-13, so near a centre of
-# curvature (where D is flat to fourth order) it may stop ~1e-5 from θ: locations are
-# compared at that scale. Past the critical radius the footpoint moves by O(sqrt(ε)),
-# so t* is still resolved to ~1e-9 relative.
-_THETA_TOL = 1e-5
+# Footpoint solves stop only once their last Newton step is ~1e-9 (see projection.refine),
+# also where D is flat to fourth order near a centre of curvature; locations are compared
+# a little above that. Past the critical radius, at t = (1 + ε)/κ, the footpoint moves by
+# O(sqrt(ε)), so t* is resolved to ~1e-12 relative.
+_THETA_TOL = 1e-7
 
 
 def reflected(f: Function) -> Function:
