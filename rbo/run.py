@@ -19,6 +19,12 @@ Stopping
 * ``KeyboardInterrupt`` (Ctrl-C) stops the run and returns the steps done
   (``status = "interrupted"``).
 
+Resuming
+--------
+A trajectory keeps the optimizer state after its last step (``Trajectory.state``):
+``run(objective, optimizer, None, more_steps, resume=traj)`` continues exactly where
+``traj`` stopped (interrupted or not) and returns the whole run, old rows included.
+
 The final row's loss is read from the optimizer's cache when it has one (RBO), otherwise one
 monitoring evaluation is made that is not charged to ``evals``.
 """
@@ -65,6 +71,8 @@ class Trajectory:
     message : str
     wall_time : float
         Seconds spent in ``update`` calls.
+    state : NamedTuple
+        The optimizer state after the last kept step (what ``run(..., resume=)`` needs).
     """
 
     theta: Any
@@ -77,6 +85,7 @@ class Trajectory:
     status: str
     message: str
     wall_time: float
+    state: Any = None
 
     @property
     def steps(self) -> int:
@@ -101,7 +110,7 @@ def _finite(xp, a) -> bool:
 
 def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable] = None,
         progress: bool = False, on_unconverged: str = "warn", divergence: float = 1e12,
-        progress_every: int = 100) -> Trajectory:
+        progress_every: int = 100, resume: Optional[Trajectory] = None) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``theta0`` for ``steps`` steps.
 
     Parameters
@@ -120,6 +129,9 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
     on_unconverged : {"warn", "raise", "stop", "ignore"}
     divergence : float
         Stop when ``|θ|`` exceeds this.
+    resume : Trajectory, optional
+        Continue a previous run of the same optimizer from its last state (``theta0`` is then
+        ignored and may be None); the result holds the previous rows too.
 
     Returns
     -------
@@ -137,26 +149,43 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
         raise ValueError(f"steps must be >= 0, got {steps}")
     if on_unconverged not in ("warn", "raise", "stop", "ignore"):
         raise ValueError(f"on_unconverged must be 'warn', 'raise', 'stop' or 'ignore', got {on_unconverged!r}")
-    xp = array_namespace(theta0)
     stochastic = hasattr(objective, "sample")
-    state = optimizer.init(theta0)
+    if resume is not None:
+        if resume.state is None:
+            raise ValueError("this trajectory has no optimizer state to resume from")
+        theta0 = resume.theta[0, ...]
+    xp = array_namespace(theta0)
     d = theta0.shape[0]
     nan_centre = xp.full((d + 1,), float("nan"), dtype=theta0.dtype)
-    thetas, centres = [theta0], []
-    losses, gnorms, evals, residuals, conv = [], [], [0], [float("nan")], [True]
+    if resume is None:
+        state = optimizer.init(theta0)
+        thetas, centres = [theta0], []
+        losses, gnorms, evals, residuals, conv = [], [], [0], [float("nan")], [True]
+        wall = 0.0
+    else:
+        state = resume.state
+        n_old = resume.steps
+        thetas = [resume.theta[k, ...] for k in range(n_old + 1)]
+        centres = [resume.centre[k, ...] for k in range(n_old)]
+        losses = [float(v) for v in resume.loss[:n_old]]
+        gnorms = [float(v) for v in resume.grad_norm[:n_old]]
+        evals = [int(v) for v in resume.evals]
+        residuals = [float(v) for v in resume.residual]
+        conv = list(resume.converged)
+        wall = resume.wall_time
+    first = len(thetas) - 1
     status, message = "completed", ""
     warned = False
-    wall = 0.0
     t = 0
 
     def build():
         return Trajectory(xp.stack(thetas), xp.stack(centres + [nan_centre] * (len(thetas) - len(centres))),
                           xp.asarray(losses, dtype=theta0.dtype), xp.asarray(gnorms, dtype=theta0.dtype),
                           xp.asarray(evals, dtype=xp.int64), xp.asarray(residuals, dtype=theta0.dtype),
-                          list(conv), status, message, wall)
+                          list(conv), status, message, wall, state)
 
     try:
-        for t in range(int(steps)):
+        for t in range(first, first + int(steps)):
             obj_t = objective.sample(t) if stochastic else objective
             t0 = time.perf_counter()
             new_state, info = optimizer.update(state, obj_t, fresh=stochastic)
@@ -194,7 +223,7 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
                                   RuntimeWarning, stacklevel=2)
                     warned = True
             if progress and (t + 1) % max(1, int(progress_every)) == 0:
-                print(f"[rbo.run] step {t + 1}/{steps} loss {info.loss:.6g} evals {evals[-1]}",
+                print(f"[rbo.run] step {t + 1}/{first + steps} loss {info.loss:.6g} evals {evals[-1]}",
                       file=sys.stderr)
             if callback is not None and callback(t, state, info):
                 status, message = "callback", f"stopped by the callback after step {t}"

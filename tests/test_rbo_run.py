@@ -127,3 +127,27 @@ def test_objective_adapter_errors():
         rbo.objective(3.0)
     o = rbo.objective(lambda t: (float(t @ t), 2 * t), hvp=lambda t, v: 2 * v)
     assert np.allclose(o.hvp(np.ones(2), np.ones(2)), 2)
+
+
+def test_interrupted_run_resumes_to_the_same_trajectory():
+    """Ctrl-C after 7 steps, then resume: identical to one uninterrupted run."""
+    import numpy as np
+    import rbo
+
+    obj = rbo.losses.quadratic(np.diag([1.0, 3.0]))
+    opt = rbo.rolling_ball(lr=0.1, radius=0.3, solver="newton")
+    theta0 = np.array([1.0, -1.0])
+    whole = rbo.run(obj, opt, theta0, steps=20)
+
+    def interrupt(t, state, info):
+        if t == 6:
+            raise KeyboardInterrupt
+        return False
+
+    part = rbo.run(obj, opt, theta0, steps=20, callback=interrupt)
+    assert part.status == "interrupted" and part.steps == 7
+    rest = rbo.run(obj, opt, None, steps=13, resume=part)
+    assert rest.steps == 20 and rest.status == "completed"
+    assert np.array_equal(rest.theta, whole.theta)
+    assert np.array_equal(rest.evals, whole.evals)
+    assert np.allclose(rest.loss, whole.loss, rtol=0, atol=0)
