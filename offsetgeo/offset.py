@@ -75,7 +75,8 @@ def _dilation_argmax(f: Function, x: np.ndarray, rho: float, samples: int | None
 def _maximise_dilation(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int = 50):
     """Safeguarded Newton ascent on F(φ) = f(φ) + sqrt(ρ² − |x − φ|²) inside the ball."""
     n, d = x.shape
-    phi = phi.copy()
+    # the hemisphere has an infinite slope on its rim: start strictly inside the ball
+    phi = x + (phi - x) * (1.0 - 1e-6)
     eye = np.eye(d)[None]
 
     def objective(p, xa):
@@ -97,8 +98,10 @@ def _maximise_dilation(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, 
         done = np.linalg.norm(grad, axis=1) * np.minimum(s, rho) <= 1e-14 * (1 + np.abs(v))
         # Newton step where the Hessian is negative definite, else a scaled gradient step
         step = np.empty_like(p)
+        finite = np.all(np.isfinite(hess.reshape(len(p), -1)), axis=1)
+        hess[~finite] = -eye[0]
         eig = np.linalg.eigvalsh(hess)
-        ok = eig[:, -1] < 0
+        ok = (eig[:, -1] < 0) & finite
         if np.any(ok):
             step[ok] = -np.linalg.solve(hess[ok], grad[ok][..., None])[..., 0]
         if np.any(~ok):
@@ -176,7 +179,9 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
     ``f̄_ρ(θ) = min_{|x − θ| ≤ ρ} h_ρ(x) − sqrt(ρ² − |x − θ|²)`` (grey-scale closing);
     ``f̄_ρ ≥ f``, with equality exactly where ``p(θ)`` is ρ-reachable.
 
-    Reachable points return ``f(θ)`` exactly. Elsewhere the minimum over ball
+    Reachable points return ``f(θ)`` exactly (d ≤ 2; in higher dimension every point
+    is searched, and reachable ones come out equal to ``f(θ)`` to the search tolerance).
+    Elsewhere the minimum over ball
     centres x is found on a grid and refined by a bracketed golden-section search
     (1-D) or a compass search (2-D) to ``xatol``; the value is then exact to the
     accuracy of ``h_ρ``.
@@ -198,8 +203,11 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
         raise ValueError("points contain NaN or inf")
     value, = f.evaluate(points, 0)
     out = value.copy()
-    reach = is_reachable(f, points if f.dim > 1 else points[:, 0], rho)
-    todo = np.flatnonzero(~np.asarray(reach).reshape(-1))
+    if f.dim <= 2:
+        reach = is_reachable(f, points if f.dim > 1 else points[:, 0], rho)
+        todo = np.flatnonzero(~np.asarray(reach).reshape(-1))
+    else:  # no global projection in d >= 3: search the closing everywhere
+        todo = np.arange(points.shape[0])
     if todo.size:
         out[todo] = _closing_search(f, points[todo], rho, samples, xatol)
         out[todo] = np.maximum(out[todo], value[todo])

@@ -82,3 +82,12 @@ def test_bad_radius(wiggly):
             offset_height(wiggly, [0.0], bad)
     with pytest.raises(ValueError, match="NaN"):
         ironed(wiggly, [np.nan], 1.0)
+
+
+def test_ironed_in_three_dimensions_closed_form():
+    """A unit ball in the bowl |θ|²: it rests on the sphere |θ| = √3/2, centre height 5/4."""
+    f = offsetgeo.Function("x**2 + y**2 + z**2")
+    theta = np.array([[0.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.2, 0.1]])
+    r2 = (theta**2).sum(1)
+    assert np.allclose(ironed(f, theta, 1.0), 1.25 - np.sqrt(1 - r2), atol=1e-9)
+    assert offset_height(f, np.zeros((1, 3)), 0.3)[0] == pytest.approx(0.3, abs=1e-12)
