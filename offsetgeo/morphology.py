@@ -269,13 +269,14 @@ def _check_values(values):
     return arr
 
 
-def _check_rho(rho):
+def check_radius(rho) -> float:
+    """A ball radius as a positive finite float, or a ValueError saying what is wrong."""
     try:
         r = float(rho)
     except (TypeError, ValueError):
-        raise ValueError(f"rho must be a positive number, got {rho!r}") from None
+        raise ValueError(f"the radius rho must be a positive number, got {rho!r}") from None
     if not math.isfinite(r) or r <= 0.0:
-        raise ValueError(f"rho must be positive and finite, got {rho!r}")
+        raise ValueError(f"the radius rho must be positive and finite, got {rho!r}")
     return r
 
 
@@ -346,7 +347,7 @@ def _dilate(f, spacing, rho, periodic):
 
 def _prepare(values, spacing, rho, periodic):
     f = _check_values(values)
-    rho = _check_rho(rho)
+    rho = check_radius(rho)
     spacing = _check_spacing(spacing, f.ndim)
     periodic = _check_periodic(periodic, f.ndim)
     return f, spacing, rho, periodic

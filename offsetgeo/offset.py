@@ -13,24 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from .function import Function, as_points
-from .morphology import hemisphere_closing, hemisphere_dilation
+from .morphology import check_radius, hemisphere_closing, hemisphere_dilation
 
 __all__ = ["offset_height", "ironed", "hemisphere_dilation", "hemisphere_closing",
            "check_radius"]
 
 _SAMPLES_PER_RADIUS = {1: 1024, 2: 48, 3: 12}
 _CHUNK_EVALS = 2_000_000
-
-
-def check_radius(rho) -> float:
-    """A radius as a positive finite float, or a ValueError saying what is wrong."""
-    try:
-        value = float(rho)
-    except (TypeError, ValueError):
-        raise ValueError(f"the radius rho must be a number, got {rho!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"the radius rho must be positive and finite, got {rho!r}")
-    return value
 
 
 def _coerce(f) -> Function:
