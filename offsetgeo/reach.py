@@ -102,6 +102,8 @@ def _balls_minimum(f, box, resolution):
     candidates = candidates[np.argsort(t[candidates])][:2]
     if candidates.size == 0:
         candidates = np.array([int(np.argmin(t))])
+    # a grid minimum far above the best one cannot hold the infimum (t* varies by O(step))
+    candidates = candidates[t[candidates] <= 1.1 * t[candidates[0]]]
     best_val, best_at = np.inf, None
     for k in candidates:
         centre = mesh[k].copy()
@@ -110,11 +112,11 @@ def _balls_minimum(f, box, resolution):
             hi = min(centre[0] + step[0], box[0, 1])
             sol = scipy.optimize.minimize_scalar(
                 lambda x: max_ball_radius(f, np.array([[x]]), t_max=t_max)[0], bounds=(lo, hi),
-                method="bounded", options={"xatol": 1e-7 * max(1.0, abs(centre[0]))})
+                method="bounded", options={"xatol": 1e-5 * max(1.0, abs(centre[0]))})
             val, at = float(sol.fun), np.array([sol.x])
         else:
             val, at = _compass(lambda pts: max_ball_radius(f, pts, t_max=t_max), centre, t[k],
-                               step.copy(), box)
+                               step.copy(), box, xtol=1e-5)
         if val < best_val:
             best_val, best_at = val, at
     return best_val, (best_at[0] if d == 1 else best_at)

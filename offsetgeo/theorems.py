@@ -52,7 +52,10 @@ import numpy as np
 import sympy
 
 from .function import Function
+from .curvature import principal_curvatures
 from .projection import footpoint
+from .reach import reach
+from .reachability import is_reachable, normal_lift
 from . import morphology as _morph
 
 __all__ = [
@@ -617,7 +620,7 @@ def _store(arr):
 
 
 # ======================================================================================
-# reachability and the critical radius (fallbacks for offsetgeo.is_reachable etc.)
+# reachability and the critical radius
 
 
 def _penetration(f, thetas, rho):
@@ -630,74 +633,20 @@ def _penetration(f, thetas, rho):
     th = np.atleast_2d(np.asarray(thetas, dtype=float))
     if f.dim == 1 and th.shape[0] == 1 and th.shape[1] != 1:
         th = th.T
-    v, g = f.evaluate(th, 1)
-    nrm = np.sqrt(1.0 + (g ** 2).sum(1))
-    centre = np.column_stack([th - rho * g / nrm[:, None], v + rho / nrm])
-    r = footpoint(f, centre, on_failure="ignore")
+    r = footpoint(f, normal_lift(f, th, rho), on_failure="ignore")
     return rho - r.distance
 
 
-def _lead(name):
-    """offsetgeo's own implementation of ``name`` when available (else None)."""
-    import importlib
-    import offsetgeo
-    fn = getattr(offsetgeo, name, None)
-    if callable(fn):
-        return fn
-    for mod in ("reachability", "reach", "curvature"):
-        try:
-            fn = getattr(importlib.import_module(f"offsetgeo.{mod}"), name, None)
-        except Exception:  # noqa: BLE001 - module absent or broken: use the fallback
-            fn = None
-        if callable(fn):
-            return fn
-    return None
-
-
 def _critical_radius(f, periods):
-    """(ρ_c = 1 / sup κ⁺, witness, source): offsetgeo.reach.reach(method="curvature") when
-    available, else a curvature scan refined by Nelder–Mead."""
-    lead = _lead("reach")
-    if lead is not None:
-        try:
-            window = None if (periods is not None or f.domain is not None) else f.sample_box
-            res = lead(f, "upper", window=window, method="curvature")
-            return float(res.value), np.asarray(res.witness), "offsetgeo.reach (curvature)"
-        except Exception:  # noqa: BLE001 - fall back to the curvature scan below
-            pass
-    d = f.dim
-    if periods is not None:
-        axes = [p * np.arange(8192 if d == 1 else 200) / (8192 if d == 1 else 200) for p in periods]
-    else:
-        axes = [np.linspace(lo, hi, 8193 if d == 1 else 201) for lo, hi in f.sample_box]
-    pts = _mesh(axes)
-    k = _kappa_max(f, pts)
-    i = int(np.argmax(k))
-    from scipy.optimize import minimize
-    try:
-        r = minimize(lambda t: -_kappa_max(f, t[None, :])[0], pts[i], method="Nelder-Mead",
-                     options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 400})
-        kbest = max(float(-r.fun), float(k[i]))
-        wit = r.x if -r.fun >= k[i] else pts[i]
-    except Exception:  # noqa: BLE001
-        kbest, wit = float(k[i]), pts[i]
-    rho_c = 1.0 / kbest if kbest > 0 else float("inf")
-    return rho_c, np.asarray(wit), "curvature scan (1 / sup κ⁺)"
+    """(ρ_c = 1 / sup κ⁺, witness, source) from offsetgeo.reach (curvature method)."""
+    window = None if (periods is not None or f.domain is not None) else f.sample_box
+    res = reach(f, "upper", window=window, method="curvature")
+    return float(res.value), np.asarray(res.witness), "offsetgeo.reach (curvature)"
 
 
 def _kappa_max(f, pts):
     """Largest principal curvature toward the ball (upward) at pts (n, d)."""
-    _, g, H = f.evaluate(pts, 2)
-    if f.dim == 1:
-        return H[:, 0, 0] / (1.0 + g[:, 0] ** 2) ** 1.5
-    s = np.sqrt(1.0 + (g ** 2).sum(1))
-    out = np.empty(len(pts))
-    for i in range(len(pts)):
-        A = np.eye(f.dim) + np.outer(g[i], g[i])
-        w, V = np.linalg.eigh(A)
-        Ai = V @ np.diag(w ** -0.5) @ V.T
-        out[i] = np.linalg.eigvalsh(Ai @ H[i] @ Ai).max() / s[i]
-    return out
+    return principal_curvatures(f, pts)[:, 0]
 
 
 def _transition_radius(f, minimisers):
@@ -1233,20 +1182,16 @@ def sharp_minima_unreachable(f, radii=None, minima=None, *, period=None, domain=
     else:
         holds = None
         notes.append("no (minimum, ρ) pair of the sweep has ρ λ_max > 1: no claim")
-    lead = _lead("is_reachable")
     arrays = {"minima": mins, "lambda_max": lam, "model_penetration": model,
               "claimed": claimed, "resolved": resolved, "tolerance": tolfp}
-    if lead is not None:
-        try:
-            lr = np.array([[bool(np.asarray(lead(f, m if f.dim > 1 else m[0], rho)).ravel()[0])
-                            for rho in radii] for m in mins])
-            arrays["is_reachable"] = lr
-            agree = ~(lr & resolved & (meas > tolfp))
-            if not agree.all():
-                notes.append("offsetgeo.is_reachable disagrees with the penetration test on "
-                             f"{int((~agree).sum())} resolved pair(s)")
-        except Exception as err:  # noqa: BLE001
-            notes.append(f"offsetgeo.is_reachable cross-check skipped: {err}")
+    # cross-check the penetration test with offsetgeo's reachability predicate
+    lr = np.array([[bool(np.asarray(is_reachable(f, m if f.dim > 1 else m[0], rho)).ravel()[0])
+                    for rho in radii] for m in mins])
+    arrays["is_reachable"] = lr
+    agree = ~(lr & resolved & (meas > tolfp))
+    if not agree.all():
+        notes.append("offsetgeo.is_reachable disagrees with the penetration test on "
+                     f"{int((~agree).sum())} resolved pair(s)")
     i, j = np.unravel_index(np.nanargmin(np.where(resolved, margin, np.nan)), margin.shape) \
         if resolved.any() else (0, n - 1)
     observed = (f"penetration {meas[i, j]:.3g} at ρλ={radii[j] * lam[i]:.3g}"

@@ -29,7 +29,7 @@ def _bitangent_edge(rho):
         theta, c = v
         return [(theta - 1.5 * np.pi) + (np.sin(theta) - c) * np.cos(theta),
                 (theta - 1.5 * np.pi) ** 2 + (np.sin(theta) - c) ** 2 - rho**2]
-    theta, c = scipy.optimize.fsolve(equations, [1.5 * np.pi - 0.8 * rho, 0.0], xtol=1e-15)
+    theta, c = scipy.optimize.fsolve(equations, [1.5 * np.pi - 0.8 * rho, 0.0], xtol=1e-14)
     return theta
 
 
