@@ -228,38 +228,11 @@ class CurvatureExtremum:
 
 
 def _parse_window(f: Function, window):
+    from .reachability import resolve_window
+
     d = f.dim
-    base = f.sample_box.copy()
     period = f.period or (None,) * d
-    box = base.copy()
-    if window is not None:
-        if isinstance(window, str):
-            raise ValueError("window must be a box: (lo, hi) for d = 1 or [(lo, hi), ...] per variable")
-        try:
-            items = list(window)
-            if d == 1 and len(items) == 2 and not np.ndim(items[0]):
-                items = [items]
-            rows = [(float(lo), float(hi)) for lo, hi in items]
-        except (TypeError, ValueError):
-            raise ValueError(f"window must be (lo, hi) for d = 1 or [(lo, hi), ...] with "
-                             f"{d} pairs of numbers, got {window!r}") from None
-        if len(rows) != d:
-            raise ValueError(f"window has {len(rows)} intervals but the function has {d} variables")
-        for i, (lo, hi) in enumerate(rows):
-            if math.isnan(lo) or math.isnan(hi):
-                raise ValueError(f"window bounds must be numbers, got {rows[i]} for {f.variables[i]}")
-            if math.isinf(lo) or math.isinf(hi):
-                if period[i] is None:
-                    raise ValueError("an unbounded window needs a periodic function; give "
-                                     f"window=(lo, hi) (variable {f.variables[i]} is not periodic)")
-                if not (lo < hi):
-                    raise ValueError(f"window intervals must have lo < hi, got {rows[i]}")
-                box[i] = base[i]
-                continue
-            if not lo < hi:
-                raise ValueError(f"window intervals must have lo < hi, got {rows[i]} for "
-                                 f"{f.variables[i]}")
-            box[i] = [lo, hi]
+    box = resolve_window(f, window, require_bounded=False)
     wrap = np.zeros(d, dtype=bool)
     for i, p in enumerate(period):
         if p is not None and box[i, 1] - box[i, 0] >= p * (1 - 1e-12):

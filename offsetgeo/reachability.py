@@ -109,33 +109,49 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     return float(out[0]) if tag == "scalar" else out
 
 
-def resolve_window(f: Function, window) -> np.ndarray:
-    """The (d, 2) window to examine: given, the domain, or one period; else an error."""
-    if window is not None:
-        items = list(window)
-        if f.dim == 1 and len(items) == 2 and not np.ndim(items[0]):
-            items = [items]
-        box = np.array(items, dtype=float).reshape(-1, 2)
-        if box.shape[0] != f.dim:
-            raise ValueError(f"window needs one (lo, hi) per variable ({f.dim}), got {window!r}")
-        if not np.all(np.isfinite(box)):
-            periodic = f.period is not None and all(p is not None for p in f.period)
-            raise ValueError("an unbounded window is only meaningful for a periodic function "
-                             + ("(pass window=None to use one period)" if periodic else
-                                "and this one is not: give window=(lo, hi)"))
-        if np.any(box[:, 1] <= box[:, 0]):
-            raise ValueError(f"window intervals need lo < hi, got {box.tolist()}")
+def resolve_window(f: Function, window, *, require_bounded: bool = True) -> np.ndarray:
+    """The (d, 2) box of θ to examine.
+
+    Given: checked, and an infinite interval of a periodic variable becomes one period.
+    Omitted: the domain, or one period, per variable; a variable that is neither is an
+    error (``require_bounded``) or gets the function's sample box ``[-5, 5]``.
+    """
+    d = f.dim
+    base = f.sample_box
+    period = f.period or (None,) * d
+    if window is None:
+        box = base.copy()
+        for i in range(d):
+            if require_bounded and f.domain is None and period[i] is None:
+                raise ValueError(f"variable {f.variables[i]!r} is neither periodic nor bounded by "
+                                 "a domain: the window would be unbounded; give window=(lo, hi)")
         return box
-    box = np.empty((f.dim, 2))
-    for i in range(f.dim):
-        p = None if f.period is None else f.period[i]
-        if f.domain is not None:
-            box[i] = f.domain[i]
-        elif p is not None:
-            box[i] = [0.0, p]
+    if isinstance(window, str):
+        raise ValueError("window must be a box: (lo, hi) for d = 1 or [(lo, hi), ...] per variable")
+    try:
+        items = list(window)
+        if d == 1 and len(items) == 2 and not np.ndim(items[0]):
+            items = [items]
+        rows = [(float(lo), float(hi)) for lo, hi in items]
+    except (TypeError, ValueError):
+        raise ValueError(f"window must be (lo, hi) for d = 1 or [(lo, hi), ...] with {d} pairs "
+                         f"of numbers, got {window!r}") from None
+    if len(rows) != d:
+        raise ValueError(f"window has {len(rows)} intervals but the function has {d} variables")
+    box = np.empty((d, 2))
+    for i, (lo, hi) in enumerate(rows):
+        if np.isnan(lo) or np.isnan(hi):
+            raise ValueError(f"window bounds must be numbers, got {rows[i]} for {f.variables[i]}")
+        if not lo < hi:
+            raise ValueError(f"window intervals must have lo < hi, got {rows[i]} for "
+                             f"{f.variables[i]}")
+        if np.isinf(lo) or np.isinf(hi):
+            if period[i] is None:
+                raise ValueError("an unbounded window needs a periodic function; give "
+                                 f"window=(lo, hi) (variable {f.variables[i]} is not periodic)")
+            box[i] = base[i]
         else:
-            raise ValueError(f"variable {f.variables[i]!r} is neither periodic nor bounded by a "
-                             "domain: the window would be unbounded; give window=(lo, hi)")
+            box[i] = [lo, hi]
     return box
 
 

@@ -1362,7 +1362,10 @@ def phase_transition(f, radii=None, *, resolution=None, period=None, domain=None
     upper_ok = bool(np.all(margin >= -tol))
     mono_ok = bool(np.all(np.diff(osc) <= tol[1:] + tol[:-1]))
     drop_claim = above & (radii >= 1.5 * rho_g)
-    drop_ok = bool(np.all(osc[drop_claim] < amp - tol[drop_claim]))
+    # the theorem says the oscillation drops past ρ_g, not how fast: just past ρ_g the drop
+    # can stay below the sampling tolerance, so it must be seen at some radius of the sweep
+    # beyond 1.5 ρ_g (with osc non-increasing, it then stays down)
+    drop_ok = bool(np.any(osc[drop_claim] < amp - tol[drop_claim])) if drop_claim.any() else True
     holds = plateau_ok and upper_ok and mono_ok and drop_ok
     tail = radii >= max(3 * rho_g, 2 * D)
     lim = _fit_limit(radii[tail], radii[tail] * osc[tail]) if tail.sum() >= 2 else float("nan")
@@ -1372,7 +1375,7 @@ def phase_transition(f, radii=None, *, resolution=None, period=None, domain=None
     notes.append(f"ρ_g = {rho_g:.6g} ± {rho_g_err:.1g} (footpoint bisection: largest ρ with a "
                  f"reachable global minimiser); ρ_c = {rho_c:.6g} ({csrc})")
     notes.append(f"plateau |osc − (max f − min f)| ≤ {plateau_err[below].max() if below.any() else float('nan'):.3g} "
-                 f"below ρ_g; osc non-increasing: {mono_ok}; drop beyond 1.5ρ_g: {drop_ok}")
+                 f"below ρ_g; osc non-increasing: {mono_ok}; drop seen beyond 1.5ρ_g: {drop_ok}")
     notes.append(f"ρ·osc → {lim:.5g} (fit A + B/ρ + C/ρ² over ρ ≥ {max(3 * rho_g, 2 * D):.3g}); "
                  f"D²/2 = {D * D / 2:.5g}")
     arrays = {"osc": osc, "min_h_minus_rho": np.array(hmins), "amplitude": amp, "M": M, "m": m,
