@@ -105,11 +105,9 @@ class _Grid:
     group: tuple            # blocks per superblock side
     fmin: np.ndarray        # (nb1, nb2) range of f over each block
     fmax: np.ndarray
-    cell: np.ndarray        # (nb1, nb2) largest cell diameter in R^(d+1) within the block
     fmin2: np.ndarray       # the same for superblocks
     fmax2: np.ndarray
-    cell2: np.ndarray
-    cellmax: float
+    cellmax: float          # largest sample cell diameter in R^(d+1): bounds how far rings go
     plane: np.ndarray       # (nb1, nb2, 5): centre (2), f at centre, gradient (2) per block
     plane_err: np.ndarray   # (nb1, nb2): max |f − plane| over the block's samples
     slope2: np.ndarray      # (nb1, nb2): bound on |∇f|² near the block
@@ -148,7 +146,6 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
     fmin, fmax, cell = _block_bounds(values, block[0], block[1], spacing, d)
     fmin2 = _reduce_blocks(fmin, group, np.minimum, np.inf)
     fmax2 = _reduce_blocks(fmax, group, np.maximum, -np.inf)
-    cell2 = _reduce_blocks(cell, group, np.maximum, 0.0)
     nb1, nb2 = fmin.shape
     plane = np.zeros((nb1, nb2, 5))
     plane_err = np.zeros((nb1, nb2))
@@ -157,7 +154,7 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
     _block_models_kernel(values, block[0], block[1], float(spacing2[0]),
                          float(spacing2[1]) if d == 2 else 0.0, float(origin[0]),
                          float(origin[1]), plane, plane_err, slope2, bend)
-    return _Grid(origin, spacing2, values, block, group, fmin, fmax, cell, fmin2, fmax2, cell2,
+    return _Grid(origin, spacing2, values, block, group, fmin, fmax, fmin2, fmax2,
                  float(cell.max()), plane, plane_err, slope2, bend,
                  _reduce_blocks(slope2, group, np.maximum, 0.0),
                  _reduce_blocks(bend, group, np.maximum, 0.0),
