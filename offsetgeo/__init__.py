@@ -14,23 +14,27 @@ import numba as _numba
 if "NUMBA_THREADING_LAYER" not in _os.environ and _numba.config.THREADING_LAYER == "default":
     _numba.config.THREADING_LAYER = "workqueue"
 
-from .function import Function
 from .expression import parse_expression
-
-__all__ = ["Function", "parse_expression"]
-__version__ = "0.1.0"
-from .projection import footpoint, FootpointResult, NonConvergenceWarning, ConvergenceError
-
-__all__ += ["footpoint", "FootpointResult", "NonConvergenceWarning", "ConvergenceError"]
-from .offset import offset_height, ironed
-from .morphology import (hemisphere_dilation, hemisphere_erosion, hemisphere_closing,
+from .function import Function
+from .projection import ConvergenceError, FootpointResult, NonConvergenceWarning, footpoint
+from .morphology import (hemisphere_closing, hemisphere_dilation, hemisphere_erosion,
                          hemisphere_opening)
-from .reachability import is_reachable, unreachable_set, max_ball_radius, UnreachableSet
-from .curvature import principal_curvatures, max_curvature, local_critical_radius
-from .reach import reach, critical_radius, Reach, ReachDisagreementWarning
+from .offset import ironed, offset_height
+from .reachability import UnreachableSet, is_reachable, max_ball_radius, unreachable_set
+from .medial import MedialAxis, MedialBranch, medial_axis
+from .curvature import local_critical_radius, max_curvature, principal_curvatures
+from .reach import Reach, ReachDisagreementWarning, critical_radius, reach
+from . import theorems
 
-__all__ += ["offset_height", "ironed", "hemisphere_dilation", "hemisphere_erosion",
-            "hemisphere_closing", "hemisphere_opening", "is_reachable", "unreachable_set",
-            "max_ball_radius", "UnreachableSet", "principal_curvatures", "max_curvature",
-            "local_critical_radius", "reach", "critical_radius", "Reach",
-            "ReachDisagreementWarning"]
+__version__ = "0.1.0"
+__all__ = [
+    "Function", "parse_expression",
+    "footpoint", "FootpointResult", "NonConvergenceWarning", "ConvergenceError",
+    "hemisphere_dilation", "hemisphere_erosion", "hemisphere_closing", "hemisphere_opening",
+    "offset_height", "ironed",
+    "is_reachable", "unreachable_set", "max_ball_radius", "UnreachableSet",
+    "medial_axis", "MedialAxis", "MedialBranch",
+    "principal_curvatures", "max_curvature", "local_critical_radius",
+    "reach", "critical_radius", "Reach", "ReachDisagreementWarning",
+    "theorems",
+]
