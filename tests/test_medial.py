@@ -40,3 +40,17 @@ def test_points_are_equidistant_from_both_footpoints(wiggly):
         for theta in ax.footpoints[k, :, 0]:
             p = np.array([theta, float(wiggly.value(theta))])
             assert np.linalg.norm(ax.points[k] - p) == pytest.approx(ax.radius[k], rel=1e-6)
+
+
+def test_paraboloid_axis_in_two_dimensions():
+    """x² + y² is rotationally symmetric: its upper medial axis is the vertical ray above the
+    focal point (0, 0, 1/2); from footpoint θ the normal meets it at height |θ|² + 1/2."""
+    ax = medial_axis(offsetgeo.Function("x**2 + y**2"), window=[(-1, 1), (-1, 1)], resolution=9)
+    theta = ax.footpoints[:, 0, :]
+    far = np.linalg.norm(theta, axis=1) > 0.2
+    assert far.sum() >= 40
+    # every axis point has a whole circle of footpoints, all at one distance: the test
+    # "is p(θ) the nearest point" is decided there among ties, so t* is found to ~1e-6 only
+    assert np.allclose(ax.points[far, :2], 0.0, atol=1e-5)
+    assert np.allclose(ax.points[far, 2], (theta[far] ** 2).sum(1) + 0.5, atol=1e-5)
+    assert np.allclose(ax.radius[far], np.sqrt((theta[far] ** 2).sum(1) + 0.25), atol=1e-5)
