@@ -16,7 +16,8 @@ if "NUMBA_THREADING_LAYER" not in _os.environ and _numba.config.THREADING_LAYER 
 
 from .expression import parse_expression
 from .function import Function
-from .projection import ConvergenceError, FootpointResult, NonConvergenceWarning, footpoint
+from .projection import (ConvergenceError, FootpointResult, NonConvergenceWarning,
+                         ResolutionWarning, footpoint)
 from .morphology import (hemisphere_closing, hemisphere_dilation, hemisphere_erosion,
                          hemisphere_opening)
 from .offset import ironed, offset_height
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Function", "parse_expression",
     "footpoint", "FootpointResult", "NonConvergenceWarning", "ConvergenceError",
+    "ResolutionWarning",
     "hemisphere_dilation", "hemisphere_erosion", "hemisphere_closing", "hemisphere_opening",
     "offset_height", "ironed",
     "is_reachable", "unreachable_set", "max_ball_radius", "UnreachableSet",

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
 from .function import Function, as_points
-from .projection import NonConvergenceWarning
+from .projection import NonConvergenceWarning, ResolutionWarning
 
 __all__ = ["principal_curvatures", "max_curvature", "CurvatureExtremum", "curvature_test",
            "local_critical_radius", "LocalRadius", "ResolutionWarning", "DEFAULT_RESOLUTION"]
@@ -45,10 +45,6 @@ _MAX_SAMPLES = {1: 2**22, 2: 2**21, 3: 2**21}   # grid size cap
 _PER_RADIUS = {1: 4.0, 2: 2.0, 3: 1.0}
 _CHUNK = 2**16
 _SIDES = ("upper", "lower")
-
-
-class ResolutionWarning(RuntimeWarning):
-    """The curvature grid could not be made fine enough to resolve the sharpest peak found."""
 
 
 # --------------------------------------------------------------------------------------

@@ -29,18 +29,24 @@ import numpy as np
 from .function import Function
 
 __all__ = ["footpoint", "FootpointResult", "NonConvergenceWarning", "ConvergenceError",
+           "ResolutionWarning",
            "DEFAULT_RESOLUTION"]
 
 #: default samples per unit length, by dimension
 DEFAULT_RESOLUTION = {1: 4096.0, 2: 64.0}
 _MAX_SAMPLES = 2**24
 _MAX_CANDIDATES = 8
+_ALIASING_LIMIT = 0.2
 _BLOCK = {1: (64, 1), 2: (8, 8)}
 _GROUP = {1: (8, 1), 2: (4, 4)}
 
 
 class NonConvergenceWarning(RuntimeWarning):
     """A footpoint solve stopped before its stationarity residual reached tolerance."""
+
+
+class ResolutionWarning(RuntimeWarning):
+    """A sampling grid is too coarse for the features of the function."""
 
 
 class ConvergenceError(RuntimeError):
@@ -115,6 +121,7 @@ class _Grid:
     slope2_2: np.ndarray    # the same two for superblocks
     bend2: np.ndarray
     spacing2: float         # h1² + h2² (0 for the dummy axis of 1-D grids)
+    aliasing: float         # max |second difference − f''| / max |f''|: > 0.2 means under-resolved
 
 
 def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Grid:
@@ -130,11 +137,13 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
     spacing = (hi - lo) / (counts - 1)
     axes = [lo[i] + spacing[i] * np.arange(counts[i]) for i in range(d)]
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-    values, = f.evaluate(mesh, 0)
+    values, _, hess = f.evaluate(mesh, 2)
     if not np.all(np.isfinite(values)):
         i = int(np.flatnonzero(~np.isfinite(values))[0])
         raise ValueError(f"{f} is not finite at {mesh[i].tolist()} inside the footpoint search "
                          "region; declare a domain= on which it is defined")
+    aliasing = _aliasing(values.reshape(tuple(counts)), hess.reshape(tuple(counts) + (d, d)),
+                         spacing)
     if d == 1:
         values = values.reshape(-1, 1)
         origin = np.array([lo[0], 0.0])
@@ -158,7 +167,26 @@ def _sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> _Gr
                  float(cell.max()), plane, plane_err, slope2, bend,
                  _reduce_blocks(slope2, group, np.maximum, 0.0),
                  _reduce_blocks(bend, group, np.maximum, 0.0),
-                 float(spacing2[0] ** 2 + (spacing2[1] ** 2 if d == 2 else 0.0)))
+                 float(spacing2[0] ** 2 + (spacing2[1] ** 2 if d == 2 else 0.0)), aliasing)
+
+
+def _aliasing(values, hess, spacing):
+    """How badly the grid under-resolves f: second differences of the samples against the
+    exact second derivatives, max |Δ²f/h² − f''| / max |f''| over both axes. It is O(h²)
+    for a resolved function and O(1) when f oscillates on the scale of the grid."""
+    worst = 0.0
+    for axis in range(values.ndim):
+        n = values.shape[axis]
+        if n < 3:
+            continue
+        take = lambda a, sl: np.take(a, np.arange(n)[sl], axis=axis)  # noqa: E731
+        fd = (take(values, slice(2, None)) - 2 * take(values, slice(1, -1))
+              + take(values, slice(None, -2))) / spacing[axis] ** 2
+        exact = take(hess[..., axis, axis], slice(1, -1))
+        scale = np.abs(exact).max()
+        if scale > 0:
+            worst = max(worst, float(np.abs(fd - exact).max() / scale))
+    return worst
 
 
 def _cached_grid(f: Function, lo, hi, resolution) -> _Grid:
@@ -808,6 +836,7 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-13, ambiguity_tol
                 k = np.floor((x[:, i] - base) / p)
                 shift[:, i] = k * p
                 x[:, i] -= shift[:, i]
+    default_resolution = resolution is None
     if resolution is None:
         resolution = DEFAULT_RESOLUTION[d]
     resolution = np.broadcast_to(np.asarray(resolution, dtype=float), (d,)).copy()
@@ -816,6 +845,23 @@ def footpoint(f: Function, points, *, resolution=None, rtol=1e-13, ambiguity_tol
 
     lo, hi = _search_box(f, x, y)
     grid = _cached_grid(f, lo, hi, resolution)
+    if grid.aliasing > _ALIASING_LIMIT:
+        if default_resolution:
+            # the loss has features finer than the default grid: refine it while we can
+            for _ in range(3):
+                finer = resolution * 4
+                if np.prod((hi - lo) * finer) > _MAX_SAMPLES:
+                    break
+                resolution = finer
+                grid = _cached_grid(f, lo, hi, resolution)
+                if grid.aliasing <= _ALIASING_LIMIT:
+                    break
+        if grid.aliasing > _ALIASING_LIMIT:
+            warnings.warn(
+                f"the footpoint search grid ({resolution.tolist()} samples per unit) is too coarse "
+                f"for {f}: its second differences miss f'' by {grid.aliasing:.0%}, so narrow "
+                "basins may be missed; pass a larger resolution= or a smaller region",
+                ResolutionWarning, stacklevel=2)
     x2 = np.zeros((n, 3))
     x2[:, :d] = x
     x2[:, 2] = y

@@ -193,3 +193,22 @@ def test_nonconvergence_is_reported(parabola):
     assert not r.converged[0]
     with pytest.raises(offsetgeo.ConvergenceError):
         footpoint(parabola, [[0.2, 1.0]], rtol=1e-30, on_failure="raise")
+
+
+def test_fine_features_refine_the_grid_or_warn():
+    """The Riemann sum Σ_{n≤100} sin(n²x)/n² oscillates on a scale of 6e-4, finer than the
+    default grid: the grid is refined automatically (footpoints match a dense brute force),
+    and a resolution too coarse to resolve it, given by the user, is warned about."""
+    riemann = "+".join(f"sin({n**2}*x)/{n**2}" for n in range(1, 101))
+    f = offsetgeo.Function(riemann, period="2*pi")
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 6, 12)
+    pts = np.column_stack([x, f.value(x) + rng.uniform(-0.05, 0.05, 12)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = footpoint(f, pts)
+    for k, (xk, yk) in enumerate(pts):
+        brute = dense_min_distance_1d(f, xk, yk, samples=400_001)
+        assert r.distance[k] <= brute + 1e-12
+    with pytest.warns(offsetgeo.ResolutionWarning, match="too coarse"):
+        footpoint(f, pts[:2], resolution=512)
