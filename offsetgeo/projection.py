@@ -642,14 +642,14 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
         escape_dir = None
         if np.any(done):
             idx = np.flatnonzero(done)
-            eigval, eigvec = np.linalg.eigh(M[idx])
-            saddle = eigval[:, 0] < -1e-10 * (1.0 + np.abs(r[idx]) * np.abs(Ha[idx]).max(axis=(1, 2)))
+            lam = _smallest_eigenvalue(M[idx])
+            saddle = lam < -1e-10 * (1.0 + np.abs(r[idx]) * np.abs(Ha[idx]).max(axis=(1, 2)))
             if lower is not None:
                 saddle &= np.all((p[idx] > lower) & (p[idx] < upper), axis=1)
             if np.any(saddle):
                 escape[idx[saddle]] = True
                 done[idx[saddle]] = False
-                escape_dir = eigvec[saddle, :, 0]
+                escape_dir = np.linalg.eigh(M[idx[saddle]])[1][:, :, 0]
         converged[active[done]] = True
         keep = ~done
         active, p, xa, ya, va, ga, Ha, r, G, M, escape = (
@@ -715,6 +715,17 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
     diff = phi - x
     dist2 = np.einsum("ij,ij->i", diff, diff) + (value - y) ** 2
     return phi, dist2, residual, converged, value
+
+
+def _smallest_eigenvalue(M):
+    """Smallest eigenvalue of each symmetric matrix in M (closed form for d ≤ 2)."""
+    d = M.shape[1]
+    if d == 1:
+        return M[:, 0, 0]
+    if d == 2:
+        a, b, c = M[:, 0, 0], M[:, 0, 1], M[:, 1, 1]
+        return 0.5 * (a + c) - np.hypot(0.5 * (a - c), b)
+    return np.linalg.eigvalsh(M)[:, 0]
 
 
 def _solve_spd_or_nan(M, rhs):
