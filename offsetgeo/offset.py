@@ -14,6 +14,7 @@ import numpy as np
 
 from .function import Function, as_points
 from .morphology import check_radius, hemisphere_closing, hemisphere_dilation
+from .projection import backtrack
 
 __all__ = ["offset_height", "ironed", "hemisphere_dilation", "hemisphere_closing",
            "check_radius"]
@@ -97,20 +98,12 @@ def _maximise_dilation(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, 
             scale = 1.0 / (np.abs(eig[~ok]).max(axis=1) + 1.0 / s[~ok])
             step[~ok] = scale[:, None] * grad[~ok]
         current = v + s
-        t = np.ones(len(active))
-        new = p.copy()
-        accepted = done.copy()
-        for _ls in range(40):
-            todo = ~accepted
-            if not np.any(todo):
-                break
-            trial = p[todo] + t[todo, None] * step[todo]
-            val = objective(trial, x[active[todo]])
-            gain = val >= current[todo] - 1e-15 * (1 + np.abs(current[todo]))
-            idx = np.flatnonzero(todo)
-            new[idx[gain]] = trial[gain]
-            accepted[idx[gain]] = True
-            t[idx[~gain]] *= 0.5
+
+        def gain(rows, trial, t):
+            val = objective(trial, x[active[rows]])
+            return val >= current[rows] - 1e-15 * (1 + np.abs(current[rows])), trial
+
+        new, _ = backtrack(p, step, gain, done=done)
         moved = np.linalg.norm(new - p, axis=1)
         phi[active] = new
         still = ~done & (moved > 1e-15 * (1 + np.abs(p).max(axis=1)))

@@ -671,25 +671,17 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
             step[escape] = length[:, None] * escape_dir
             descent[escape] = 0.0
         half_d = 0.5 * (np.einsum("ij,ij->i", p - xa, p - xa) + r * r)
-        t = np.ones(active.size)
-        accepted = np.zeros(active.size, dtype=bool)
-        trial = p.copy()
-        for _ls in range(40):
-            todo = ~accepted
-            if not np.any(todo):
-                break
-            cand = p[todo] + t[todo, None] * step[todo]
+        def sufficient_decrease(rows, cand, t):
             if lower is not None:
                 cand = np.clip(cand, lower, upper)
             vc, = f.evaluate(cand, 0)
-            diff = cand - xa[todo]
-            half_c = 0.5 * (np.einsum("ij,ij->i", diff, diff) + (vc - ya[todo]) ** 2)
-            ok = half_c <= half_d[todo] + 1e-4 * t[todo] * descent[todo] + \
-                4 * np.finfo(float).eps * np.maximum(half_d[todo], 1.0)
-            idx = np.flatnonzero(todo)
-            trial[idx[ok]] = cand[ok]
-            accepted[idx[ok]] = True
-            t[idx[~ok]] *= 0.5
+            diff = cand - xa[rows]
+            half_c = 0.5 * (np.einsum("ij,ij->i", diff, diff) + (vc - ya[rows]) ** 2)
+            ok = half_c <= half_d[rows] + 1e-4 * t * descent[rows] + \
+                4 * np.finfo(float).eps * np.maximum(half_d[rows], 1.0)
+            return ok, cand
+
+        trial, accepted = backtrack(p, step, sufficient_decrease)
         stuck = ~accepted
         trial[stuck] = p[stuck]
         last_step[active] = np.linalg.norm(trial - p, axis=1)
@@ -715,6 +707,30 @@ def refine(f: Function, phi0, x, y, *, lower=None, upper=None, rtol=1e-13, max_i
     diff = phi - x
     dist2 = np.einsum("ij,ij->i", diff, diff) + (value - y) ** 2
     return phi, dist2, residual, converged, value
+
+
+def backtrack(start, step, accept, *, done=None, halvings=40):
+    """Vectorised backtracking: for each row the first ``t`` in 1, 1/2, 1/4, … for which
+    ``accept(rows, start[rows] + t step[rows], t)`` holds.
+
+    ``accept`` returns ``(ok, points)`` (it may project the trial points). Rows marked
+    ``done``, or never accepted, keep ``start``. Returns the new points and the mask of rows
+    that took a step.
+    """
+    out = start.copy()
+    accepted = np.zeros(len(start), dtype=bool) if done is None else done.copy()
+    t = np.ones(len(start))
+    for _ in range(halvings):
+        rows = np.flatnonzero(~accepted)
+        if rows.size == 0:
+            break
+        ok, points = accept(rows, start[rows] + t[rows, None] * step[rows], t[rows])
+        out[rows[ok]] = points[ok]
+        accepted[rows[ok]] = True
+        t[rows[~ok]] *= 0.5
+    if done is not None:
+        accepted &= ~done
+    return out, accepted
 
 
 def _smallest_eigenvalue(M):
