@@ -7,6 +7,8 @@
 >>> traj.final_loss < 1e-9, bool(np.nanmax(traj.residual) <= 1e-10)
 (True, True)
 """
+from offsetgeo import __version__
+
 from . import batched, losses, schedules
 from .baselines import entropy_sgd, sam, sgd
 from .batched import BatchTrajectory, run_batched
@@ -17,6 +19,7 @@ from .rolling_ball import VARIANTS, RollingBallState, rolling_ball
 from .run import FootpointNotConverged, Trajectory, run
 
 __all__ = [
+    "__version__",
     "objective", "minibatch", "ArrayObjective", "FunctionObjective",
     "rolling_ball", "RollingBallState", "sgd", "sam", "entropy_sgd", "Optimizer", "StepInfo",
     "solve_footpoint", "Footpoint", "SolveInfo", "SOLVERS", "VARIANTS",

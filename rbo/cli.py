@@ -1,0 +1,48 @@
+"""The ``rbo`` command: the toolkit's top-level entry point.
+
+Each sub-command lives in its own module, which provides ``add_arguments(parser)`` and
+``run(args) -> int``; this module only assembles them (see :data:`COMMANDS`). Errors of
+input (``ValueError``/``TypeError`` raised by the toolkit) print one line and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+__all__ = ["main", "build_parser", "COMMANDS"]
+
+#: sub-command name -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
+COMMANDS = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rbo", description="The rolling ball optimizer: figures, training, comparisons, "
+        "sweeps and verification of its propositions.")
+    parser.add_argument("--version", action="version", version=f"rbo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (mod, text) in COMMANDS.items():
+        p = sub.add_parser(name, help=text, description=text)
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError) as err:
+        print(f"rbo {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rbo {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
