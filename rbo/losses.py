@@ -23,19 +23,18 @@ from functools import cached_property
 from typing import Any, Optional
 
 import numpy as np
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-from .objective import FunctionObjective, _like
+from offsetgeo import Function
+
+from ._compat import like
+from ._objective import FunctionObjective
 
 __all__ = ["sine", "riemann", "multiscale", "exploration", "quadratic", "affine", "sines",
            "riemann_expression", "ArrayLoss"]
 
 
 def _function(expr: str, **kw):
-    try:
-        from offsetgeo import Function
-    except ImportError as err:  # pragma: no cover - offsetgeo ships with rbo
-        raise ImportError("rbo.losses needs offsetgeo.Function") from err
     return Function(expr, **kw)
 
 
@@ -126,7 +125,7 @@ class ArrayLoss:
         xp = array_namespace(theta)
         k = (key, xp.__name__, str(getattr(theta, "device", "")))
         if k not in self._cache:
-            self._cache[k] = _like(self.params[key], theta)
+            self._cache[k] = like(self.params[key], theta)
         return self._cache[k]
 
     def value_and_grad(self, theta):

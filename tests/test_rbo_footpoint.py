@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import rbo
-from rbo.footpoint import solve_footpoint
-from rbo.objective import ArrayObjective
+from rbo import ArrayObjective, solve_footpoint
 
 
 class Counting:

@@ -55,6 +55,8 @@ import numbers
 import numpy as np
 from numba import njit, prange, get_num_threads
 
+from ._validation import check_radius
+
 __all__ = [
     "hemisphere_dilation",
     "hemisphere_erosion",
@@ -267,17 +269,6 @@ def _check_values(values):
             raise ValueError("values contain NaN; the morphology of a graph needs finite samples")
         raise ValueError("values contain inf; the morphology of a graph needs finite samples")
     return arr
-
-
-def check_radius(rho) -> float:
-    """A ball radius as a positive finite float, or a ValueError saying what is wrong."""
-    try:
-        r = float(rho)
-    except (TypeError, ValueError):
-        raise ValueError(f"the radius rho must be a positive number, got {rho!r}") from None
-    if not math.isfinite(r) or r <= 0.0:
-        raise ValueError(f"the radius rho must be positive and finite, got {rho!r}")
-    return r
 
 
 def _check_spacing(spacing, ndim):

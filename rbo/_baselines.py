@@ -9,10 +9,10 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-from .objective import _like
-from .optimizer import Optimizer, StepInfo
+from ._compat import like
+from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule, check_value
 
 __all__ = ["sgd", "sam", "entropy_sgd", "SGDState", "SAMState", "EntropySGDState"]
@@ -44,8 +44,7 @@ def sgd(lr, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = sgd(0.1, momentum=0.9)
     >>> s, _ = opt.update(opt.init(np.array([1.0])), q); s, _ = opt.update(s, q)
@@ -88,8 +87,7 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = sam(0.1, rho_sam=0.5)
     >>> s, info = opt.update(opt.init(np.array([2.0])), q)
@@ -136,8 +134,7 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = entropy_sgd(1.0, inner_lr=0.1, gamma=1.0, inner_steps=1, noise=0.0, alpha=1.0)
     >>> s, info = opt.update(opt.init(np.array([1.0])), q)
@@ -171,7 +168,7 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
                 f0, g0 = f, g
             xprime = xprime - inner_lr * (g - gamma * (theta - xprime))
             if noise > 0:
-                xprime = xprime + (math.sqrt(inner_lr) * noise) * _like(xi[l], theta)
+                xprime = xprime + (math.sqrt(inner_lr) * noise) * like(xi[l], theta)
             mu = (1 - alpha) * mu + alpha * xprime
         new = EntropySGDState(theta - (eta * gamma) * (theta - mu), t + 1)
         return new, StepInfo(float(f0), float(xp.linalg.vector_norm(g0)), int(inner_steps), lr=eta)
