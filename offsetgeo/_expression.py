@@ -200,6 +200,10 @@ def parse_expression(text: str, variables=None):
     symbols : tuple of sympy.Symbol
         The variables, in order.
 
+    See Also
+    --------
+    Function : parses its string this way.
+
     Examples
     --------
     >>> expr, symbols = parse_expression("x**2 + sin(y)")

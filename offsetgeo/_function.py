@@ -435,7 +435,11 @@ def as_function(f, *, period=None, domain=None, what: str = "f") -> Function:
 
     Returns
     -------
-    Function
+    f : Function
+
+    See Also
+    --------
+    Function : the loss itself.
 
     Examples
     --------

@@ -223,6 +223,11 @@ def local_critical_radius(grad=None, theta=None, *, hvp=None, value_and_grad=Non
     ValueError
         Bad arguments, or a gradient / HVP that is not finite (the message says where).
 
+    See Also
+    --------
+    max_curvature : the supremum of the principal curvatures over a window (d ≤ 3).
+    principal_curvatures : all of them at given points of an analytic function.
+
     Examples
     --------
     >>> import numpy as np

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
-from ._numerics import backtrack, compass_search, golden_section, mesh
+from ._numerics import backtrack, compass_search, mesh, minimize_bounded
 from ._reachability import is_reachable
 from ._validation import as_thetas, check_count, check_positive, check_radius
 
@@ -175,7 +175,7 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     Reachable points return ``f(θ)`` exactly (d ≤ 2; in higher dimension every point
     is searched, and reachable ones come out equal to ``f(θ)`` to the search tolerance).
     Elsewhere the minimum over ball
-    centres x is found on a grid and refined by a bracketed golden-section search
+    centres x is found on a grid and refined by a bracketed Brent search
     (1-D) or a compass search (2-D) to ``xatol``; the value is then exact to the
     accuracy of ``h_ρ``.
 
@@ -234,7 +234,7 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
 
 def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: float):
     """min over centres x with |x − θ| ≤ ρ of h_ρ(x) − sqrt(ρ² − |x − θ|²): a grid of centres,
-    then golden-section (1-D) or compass search (d ≥ 2) around the best one."""
+    then Brent's bounded search (1-D) or compass search (d ≥ 2) around the best one."""
     n, d = theta.shape
 
     def cover(centres, owners):
@@ -253,7 +253,7 @@ def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: 
     if d == 1:
         lo = np.maximum(centre[:, 0] - step, theta[:, 0] - rho)
         hi = np.minimum(centre[:, 0] + step, theta[:, 0] + rho)
-        _, value = golden_section(lambda x, rows: cover(x[:, None], rows), lo, hi, xatol)
+        _, value, _ = minimize_bounded(lambda x, rows: cover(x[:, None], rows), lo, hi, xatol)
         return value
 
     def inside_ball(points, rows):

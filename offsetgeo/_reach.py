@@ -5,7 +5,7 @@
 (b) **balls**: ``τ⁺ = sup{ρ : U_ρ = ∅} = inf_θ t*(θ)``, where ``t*(θ)`` is the radius of
     the largest free ball touching the graph at ``p(θ)``, found by bisection with global
     footpoint projections (:func:`offsetgeo.reachability.max_ball_radius`), minimised over
-    a grid of θ and refined by golden-section (1-D) or compass (2-D) search.
+    a grid of θ and refined by Brent's bounded search (1-D) or compass (2-D) search.
 
 Method (b) uses no curvature formula, so it checks (a) — and the argument that graphs
 have no bottlenecks — numerically. A warning is raised when they disagree.
@@ -21,7 +21,7 @@ import numpy as np
 from ._curvature import max_curvature
 from ._deprecation import renamed_keywords
 from ._function import as_function
-from ._numerics import compass_search, golden_section, grid_local_extrema, mesh
+from ._numerics import compass_search, grid_local_extrema, mesh, minimize_bounded
 from ._reachability import max_ball_radius
 from ._results import Result
 from ._validation import check_choice, check_count, check_positive, check_side
@@ -86,7 +86,7 @@ class Reach(Result):
 
 
 def _balls_minimum(f, box, samples_per_axis):
-    """inf_θ t*(θ) over the box: grid, then golden-section (1-D) / compass (2-D) refinement."""
+    """inf_θ t*(θ) over the box: grid, then Brent's bounded search (1-D) / compass search (2-D)."""
     d = f.dim
     m = samples_per_axis or (96 if d == 1 else 17)
     axes = [np.linspace(lo, hi, m) for lo, hi in box]
@@ -116,7 +116,7 @@ def _balls_minimum(f, box, samples_per_axis):
         lo = np.maximum(centres[:, 0] - step[0], box[0, 0])
         hi = np.minimum(centres[:, 0] + step[0], box[0, 1])
         xatol = 1e-5 * np.maximum(1.0, np.abs(centres[:, 0])).min()
-        at, vals = golden_section(lambda x, rows: radius(x[:, None], rows), lo, hi, xatol)
+        at, vals, _ = minimize_bounded(lambda x, rows: radius(x[:, None], rows), lo, hi, xatol)
         at = at[:, None]
     else:
         at, vals = compass_search(radius, centres, t[candidates], step, 1e-5,

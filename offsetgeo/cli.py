@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -18,7 +19,7 @@ from ._reachability import unreachable_set
 from ._results import to_dict
 from .theorems import DEFAULT_CASES, STATEMENTS, format_table, reports_to_json, run_all
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "run_command", "add_verify_arguments", "run_verify"]
 
 
 def _function(args):
@@ -196,6 +197,7 @@ def run_verify(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="offsetgeo", description="Offset manifolds, footpoints "
                                      "and the critical radius of analytic losses.")
+    parser.add_argument("--version", action="version", version=f"offsetgeo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="project points onto a wiggly loss and print a table")
     demo.set_defaults(func=_cmd_demo)
@@ -226,14 +228,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
-    parser = build_parser()
+def run_command(parser: argparse.ArgumentParser, argv=None) -> int:
+    """Parse ``argv`` and run the chosen sub-command: bad input (``ValueError``/``TypeError``
+    from the toolkit) prints one line and gives exit code 2, Ctrl-C gives 130, a closed
+    output pipe (``… | head``) ends quietly."""
     args = parser.parse_args(argv)
+    prog = f"{parser.prog} {getattr(args, 'command', '')}".strip()
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:
-        print(f"offsetgeo: error: {err}", file=sys.stderr)
+    except (ValueError, TypeError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away: point stdout at devnull so that the exit flush is silent
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def main(argv=None) -> int:
+    """The ``offsetgeo`` command."""
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,24 @@ def sgd(lr, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
 
     ``v ← μ v + g``;  ``θ ← θ − η (g + μ v)`` (Nesterov) or ``θ ← θ − η v``.
 
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate η.
+    momentum : float
+        μ in [0, 1).
+    nesterov : bool
+
+    Returns
+    -------
+    optimizer : Optimizer
+        One gradient evaluation per step.
+
+    See Also
+    --------
+    rolling_ball : RBO, which equals this on an affine loss.
+    sam : the sharpness-aware rival.
+
     Examples
     --------
     >>> from rbo import ArrayObjective
@@ -84,6 +102,23 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
     """Sharpness-aware minimisation (Foret et al. 2021), two gradients per step.
 
     ``ε = ρ g/|g|``;  ``θ ← θ − η ∇f(θ + ε)``.
+
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate η.
+    rho_sam : float
+        Perturbation radius ``ρ ≥ 0``.
+
+    Returns
+    -------
+    optimizer : Optimizer
+        Two gradient evaluations per step.
+
+    See Also
+    --------
+    rolling_ball : near a critical point RBO's step is the unnormalised SAM step.
+    sgd : plain gradient descent.
 
     Examples
     --------
@@ -131,6 +166,31 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
     and the outer step ``θ ← θ − η γ (θ − μ)``.  ``ξ_l`` is standard normal, drawn on the
     host from ``numpy.random.default_rng([seed, t])`` (so a run is reproducible in every
     array namespace) and moved to the device of ``θ``.  Costs ``L`` gradients per step.
+
+    Parameters
+    ----------
+    lr : float or schedule
+        Outer learning rate η.
+    inner_lr : float
+        Langevin step η'.
+    gamma : float
+        Coupling γ of the local entropy.
+    inner_steps : int
+        L, gradients per step.
+    noise : float
+        Langevin noise scale ε.
+    alpha : float
+        Averaging weight of μ, in (0, 1].
+    seed : int
+        Seeds the noise.
+
+    Returns
+    -------
+    optimizer : Optimizer
+
+    See Also
+    --------
+    sgd, sam, rolling_ball : the other optimizers.
 
     Examples
     --------

@@ -23,7 +23,7 @@ from offsetgeo import newton_footpoint
 from offsetgeo._results import Result
 from offsetgeo._validation import check_count
 
-from ._footpoint import BatchOracle, check_solver_options, paper_projection
+from ._footpoint import BatchOracle, check_solver_options, default_max_iter, paper_projection
 from ._rolling_ball import step_target
 
 __all__ = ["BatchTrajectory", "run_batched"]
@@ -55,7 +55,7 @@ def _per_ball(name, v, n):
 
 
 def run_batched(objective, theta0, *, lr, radius, steps: int, solver: str = "newton",
-                loss_scale: float = 1.0, tol: float = 1e-10, max_iter: int = 50,
+                loss_scale: float = 1.0, tol: float = 1e-10, max_iter=None,
                 dense_max: int = 8, hessian: str = "secant", paper_steps: int = 100,
                 paper_lr: float = 1e-3) -> BatchTrajectory:
     """Run ``n`` independent footpoint-variant RBOs at once.
@@ -111,6 +111,7 @@ def run_batched(objective, theta0, *, lr, radius, steps: int, solver: str = "new
     first = 1  # the evaluation at theta0 is charged to the first step, as in rbo.run
     resid, conv = [np.full(n, np.nan)], [np.ones(n, dtype=bool)]
     dense = d <= opts["dense_max"]
+    max_iter = default_max_iter(solver) if opts["max_iter"] is None else opts["max_iter"]
     hess = None
     for _ in range(steps):
         _, x, y = step_target(X, F, G, eta, rho)

@@ -58,7 +58,8 @@ from ._compat import finfo_eps, like, norm, to_numpy
 from ._objective import has_hvp
 
 __all__ = ["SolveInfo", "Footpoint", "SOLVERS", "HESSIANS", "solve_footpoint", "residual",
-           "ObjectiveOracle", "BatchOracle", "paper_projection", "check_solver_options"]
+           "ObjectiveOracle", "BatchOracle", "paper_projection", "check_solver_options",
+           "default_max_iter"]
 
 SOLVERS = ("paper", "gauss-newton", "newton", "exact")
 HESSIANS = ("secant", "exact")
@@ -286,6 +287,11 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
     return phi, F, G, B, rn, status, iters, backs, cgits
 
 
+def default_max_iter(solver: str) -> int:
+    """Iteration cap of a local solver: 50 for Newton, 500 for Gauss–Newton (linear rate)."""
+    return 50 if solver == "newton" else 500
+
+
 def check_solver_options(*, solver, loss_scale, tol, max_iter, dense_max, hessian, paper_steps,
                          paper_lr) -> dict:
     """The solver options of :func:`solve_footpoint`, validated once (one-line errors)."""
@@ -423,7 +429,7 @@ def _solve(objective, x, y, theta0, value0, grad0, *, solver, loss_scale, tol, m
     dense = d <= dense_max
     B0 = hess0 if (hess0 is not None and hessian == "secant" and dense) else None
     if max_iter is None:
-        max_iter = 50 if solver == "newton" else 500
+        max_iter = default_max_iter(solver)
     phi, F, G, B, rn, status, iters, backs, cgits = _local_solve(
         oracle, x, y, theta0, F0, G0, B0, method=solver, tol=tol, max_iter=max_iter,
         dense=dense, hessian=hessian, reuse_ratio=reuse_ratio)

@@ -154,6 +154,26 @@ class MinibatchObjective:
 def minibatch(make: Callable[[np.ndarray], Any], n_data: int, batch_size: int, seed: int = 0):
     """Stochastic objective from a per-batch constructor (see :class:`MinibatchObjective`).
 
+    Parameters
+    ----------
+    make : callable
+        ``make(batch_indices) -> objective`` for one minibatch.
+    n_data : int
+        Size of the data set.
+    batch_size : int
+        Indices drawn per step, without replacement, by a generator seeded with
+        ``(seed, step)``.
+    seed : int
+
+    Returns
+    -------
+    objective : MinibatchObjective
+
+    See Also
+    --------
+    objective : deterministic objectives.
+    run : draws a fresh batch every step.
+
     Examples
     --------
     >>> import numpy as np

@@ -4,6 +4,7 @@ local minima."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import sympy
@@ -11,8 +12,8 @@ import sympy
 from .._numerics import grid_local_extrema, mesh
 from ._sampling import refine_extremum, torus_distance
 
-__all__ = ["periods_of", "polynomial_degree", "boundedness", "affine_check", "common_period",
-           "find_minima", "minimum_check"]
+__all__ = ["periods_of", "polynomial_degree", "boundedness", "bounds_of", "Bounds",
+           "affine_check", "common_period", "find_minima", "minimum_check"]
 
 
 def periods_of(f):
@@ -40,6 +41,23 @@ def periods_of(f):
             return None, "no period declared and sympy found none"
         out.append(pv)
     return tuple(out), "detected by sympy.periodicity"
+
+
+class Bounds(NamedTuple):
+    """Whether a function is bounded, and why: its periods (and where they come from), or a
+    compact domain box."""
+
+    periods: object
+    period_source: str
+    bounded: object
+    box: object
+    note: str
+
+
+def bounds_of(f) -> Bounds:
+    """Periods and boundedness of ``f`` (see :func:`periods_of`, :func:`boundedness`)."""
+    periods, source = periods_of(f)
+    return Bounds(periods, source, *boundedness(f, periods))
 
 
 def polynomial_degree(f):

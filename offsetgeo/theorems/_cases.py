@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 
-from .._results import to_dict
 from ._ironing import linear_ironing, strong_ironing, weak_ironing
 from ._reachability import sharp_minima_unreachable, unreachable_sets_grow
 from ._transition import phase_transition
@@ -56,7 +55,29 @@ DEFAULT_CASES = {
 
 
 def run_all(quick=False, statements=None) -> list:
-    """Every statement on its default cases (:data:`DEFAULT_CASES`)."""
+    """Every statement on its default cases (:data:`DEFAULT_CASES`).
+
+    Parameters
+    ----------
+    quick : bool
+        Coarser grids and fewer radii.
+    statements : sequence of str, optional
+        Names of :data:`STATEMENTS` to run (default: all).
+
+    Returns
+    -------
+    reports : list of TheoremReport
+
+    See Also
+    --------
+    format_table, reports_to_json : the two ways to print them.
+
+    Examples
+    --------
+    >>> reports = run_all(quick=True, statements=["phase-transition"])
+    >>> [r.verdict for r in reports]
+    ['holds', 'holds']
+    """
     out = []
     names = list(STATEMENTS) if statements is None else list(statements)
     for name in names:
@@ -78,7 +99,29 @@ def fmt(v, nd=4):
 
 
 def format_table(reports) -> str:
-    """Plain-text table: statement, case, claimed bound, measured, margin, verdict."""
+    """Plain-text table: statement, case, claimed bound, measured, margin, verdict.
+
+    Parameters
+    ----------
+    reports : sequence of TheoremReport
+
+    Returns
+    -------
+    table : str
+
+    See Also
+    --------
+    reports_to_json : the same as JSON.
+
+    Examples
+    --------
+    >>> from offsetgeo.theorems import weak_ironing
+    >>> table = format_table([weak_ironing("sin(x)", [4.0], period="2*pi", resolution=100)])
+    >>> table.splitlines()[0].split()
+    ['statement', 'case', 'claimed', 'bound', 'measured', 'margin', 'verdict']
+    >>> table.splitlines()[2].split()[-1]
+    'holds'
+    """
     head = ["statement", "case", "claimed bound", "measured", "margin", "verdict"]
     rows = []
     for r in reports:
@@ -97,7 +140,30 @@ def format_table(reports) -> str:
 
 
 def reports_to_json(reports, include_arrays=False) -> str:
-    """JSON list of the reports (``include_arrays`` adds the plotting arrays)."""
+    """JSON list of the reports, by the one JSON rule of the toolkit.
+
+    Parameters
+    ----------
+    reports : sequence of TheoremReport
+    include_arrays : bool
+        Add the arrays behind each report (for plotting).
+
+    Returns
+    -------
+    text : str
+
+    See Also
+    --------
+    TheoremReport.to_dict : one report.
+
+    Examples
+    --------
+    >>> import json
+    >>> from offsetgeo.theorems import weak_ironing
+    >>> rep = weak_ironing("sin(x)", [4.0], period="2*pi", resolution=100)
+    >>> json.loads(reports_to_json([rep]))[0]["verdict"]
+    'holds'
+    """
     return json.dumps([r.to_dict(include_arrays) for r in reports], indent=1, ensure_ascii=False)
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import sympy
 
-from .._function import Function, as_function
-from .._validation import check_radii
-from ._assumptions import affine_check, boundedness, common_period, periods_of
-from ._report import TheoremReport, case_label, check_dim, make_report
+from .._function import Function
+from ._assumptions import affine_check, boundedness, bounds_of, common_period, periods_of
+from ._report import TheoremReport, case_label, make_report, verifier_inputs
 from ._sampling import (extrema, farthest_distance, fit_exponent, fit_limit, sample_graph,
                         store)
 
@@ -44,11 +42,16 @@ def weak_ironing(f, radii=None, *, window=None, resolution=None, period=None, do
 
     Returns
     -------
-    TheoremReport
+    report : TheoremReport
         ``measured[k] = sup_x |h_ρ − ρ − M|``, ``bound[k] = ρ − sqrt(ρ² − D²)``;
         ``arrays``: ``x`` (grid axes), ``h`` (offsets over the sweep), ``M``, ``D``,
         ``argmax``. ``rate``: log-log exponent of measured vs ρ (claimed ≤ −1) and the limit
         of ``ρ · measured`` (claimed ``D²/2``).
+
+    See Also
+    --------
+    offset_height : ``h_ρ`` at any points, exactly.
+    phase_transition : the oscillation of ``h_ρ`` against ρ.
 
     Examples
     --------
@@ -56,12 +59,9 @@ def weak_ironing(f, radii=None, *, window=None, resolution=None, period=None, do
     >>> rep.holds, rep.verdict
     (True, 'holds')
     """
-    t0 = time.perf_counter()
-    f = as_function(f, period=period, domain=domain)
-    check_dim(f, (1, 2), "weak_ironing")
-    radii = None if radii is None else check_radii(radii)
-    periods, psrc = periods_of(f)
-    bounded, box, bnote = boundedness(f, periods)
+    t0, (f,), radii = verifier_inputs("weak_ironing", (1, 2), radii,
+                                      (f, dict(period=period, domain=domain)))
+    periods, psrc, bounded, box, bnote = bounds_of(f)
     assumptions = {"bounded": bounded}
     notes = []
     if bnote:
@@ -170,8 +170,22 @@ def linear_ironing(f, phi, radii=None, *, resolution=None, period=None,
     radii : array_like, optional
         Default ``D · [1, 1.6, 2.5, 4, 6, 10, 16, 25, 40]``.
     resolution : float, optional
+        Grid samples per unit length.
     period : optional
         Period of ``φ`` when given as a string.
+    quick : bool
+        Coarser grid and fewer default radii.
+
+    Returns
+    -------
+    report : TheoremReport
+        ``measured[k] = δ(ρ_k)`` against the tilted-deficit bound; ``arrays``: ``x``,
+        ``difference`` (the curves), ``slope``, ``sup_phi``, ``D``.
+
+    See Also
+    --------
+    weak_ironing : the case of slope 0.
+    strong_ironing : the conjecture for any bounded difference.
 
     Examples
     --------
@@ -179,15 +193,10 @@ def linear_ironing(f, phi, radii=None, *, resolution=None, period=None,
     >>> rep.holds, rep.assumptions["f affine"]
     (True, True)
     """
-    t0 = time.perf_counter()
-    f = as_function(f)
-    phi = as_function(phi, period=period, what="phi")
-    check_dim(f, (1,), "linear_ironing")
-    check_dim(phi, (1,), "linear_ironing")
-    radii = None if radii is None else check_radii(radii)
+    t0, (f, phi), radii = verifier_inputs("linear_ironing", (1,), radii, (f, {}),
+                                          (phi, dict(period=period, what="phi")))
     aff, a, b = affine_check(f)
-    periods, psrc = periods_of(phi)
-    bounded, box, bnote = boundedness(phi, periods)
+    periods, psrc, bounded, box, bnote = bounds_of(phi)
     assumptions = {"f affine": aff, "phi bounded": bounded,
                    "phi recurrent": True if periods is not None else
                    f"periodicity of φ could not be established ({psrc})"}
@@ -254,6 +263,31 @@ def strong_ironing(f, g, radii=None, *, window=None, resolution=None, period=Non
     says whether δ decreases over the sweep ("supports"), not ("against") or is too small to
     tell ("inconclusive"). d = 1.
 
+    Parameters
+    ----------
+    f, g : Function or str
+        The two functions (``sup|f − g| < ∞`` is checked where possible).
+    radii : array_like, optional
+        Default ``[0.5, 1, 2, …, 64]``.
+    window : (lo, hi), optional
+        The measured window when f and g have no common period (default ``[-5, 5]``).
+    resolution : float, optional
+        Grid samples per unit length.
+    period : optional
+        Period of both functions when given as strings.
+    quick : bool
+        Fewer default radii and a coarser grid.
+
+    Returns
+    -------
+    report : TheoremReport
+        ``kind = "conjecture"``, ``holds = None``; ``measured = δ(ρ)``; ``arrays``: ``x``,
+        ``difference``, ``c``, ``evidence``.
+
+    See Also
+    --------
+    linear_ironing : the proven case of an affine ``f`` and periodic ``g − f``.
+
     Examples
     --------
     >>> rep = strong_ironing("sin(x)", "sin(x) + 0.5*sin(7*x)", radii=[2.0, 8.0],
@@ -261,12 +295,9 @@ def strong_ironing(f, g, radii=None, *, window=None, resolution=None, period=Non
     >>> rep.kind, rep.holds, rep.arrays["evidence"]
     ('conjecture', None, 'supports')
     """
-    t0 = time.perf_counter()
-    f = as_function(f, period=period)
-    g = as_function(g, period=period, what="g")
-    check_dim(f, (1,), "strong_ironing")
-    check_dim(g, (1,), "strong_ironing")
-    radii = None if radii is None else check_radii(radii)
+    t0, (f, g), radii = verifier_inputs("strong_ironing", (1,), radii,
+                                        (f, dict(period=period)),
+                                        (g, dict(period=period, what="g")))
     if radii is None:
         radii = np.array([0.5, 2, 8, 32] if quick else [0.5, 1, 2, 4, 8, 16, 32, 64], dtype=float)
     if f.expr is not None and g.expr is not None:

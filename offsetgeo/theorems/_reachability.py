@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from .._function import as_function
 from .._graph import normal_lift
 from .._projection import footpoint
 from .._reach import reach
 from .._reachability import is_reachable
-from .._validation import check_radii
 from ._assumptions import find_minima, minimum_check, periods_of
-from ._report import TheoremReport, case_label, check_dim, make_report
+from ._report import TheoremReport, case_label, make_report, verifier_inputs
 from ._sampling import lipschitz, sample_graph, store
 
 __all__ = ["sharp_minima_unreachable", "unreachable_sets_grow", "penetration",
@@ -63,6 +60,21 @@ def sharp_minima_unreachable(f, radii=None, minima=None, *, period=None, domain=
         (gradient ≈ 0, Hessian PSD); a failing point makes the report ``holds=None`` with the
         failing assumption named. Default: all local minima found over one period / the
         sample box.
+    period, domain : optional
+        Applied to ``f`` when it is given as a string.
+    quick : bool
+        Fewer default radii.
+
+    Returns
+    -------
+    report : TheoremReport
+        ``measured`` (k, n): the penetration per minimum and radius; ``arrays``: ``minima``,
+        ``lambda_max``, ``model_penetration``, ``claimed``, ``resolved``, ``is_reachable``.
+
+    See Also
+    --------
+    is_reachable : the reachability test behind the cross-check.
+    local_critical_radius : ``1/λ_max`` at a minimum of a high-dimensional loss.
 
     Examples
     --------
@@ -70,10 +82,8 @@ def sharp_minima_unreachable(f, radii=None, minima=None, *, period=None, domain=
     >>> rep.holds, rep.measured.shape
     (True, (1, 2))
     """
-    t0 = time.perf_counter()
-    f = as_function(f, period=period, domain=domain)
-    check_dim(f, (1, 2), "sharp_minima_unreachable")
-    radii = None if radii is None else check_radii(radii)
+    t0, (f,), radii = verifier_inputs("sharp_minima_unreachable", (1, 2), radii,
+                                      (f, dict(period=period, domain=domain)))
     periods, _ = periods_of(f)
     if minima is None:
         mins = find_minima(f, periods)
@@ -162,6 +172,31 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
     Openness: ``f̄_ρ`` is L-Lipschitz, so ``G_ρ`` is continuous and ``U_ρ`` open; measured as
     the sampled Lipschitz constant of ``G_ρ`` against ``2L`` (+ ``4 ε_close / h``).
 
+    Parameters
+    ----------
+    f : Function or str
+    radii : array_like, optional
+        At least two; default: multiples 0.5…12 of the critical radius.
+    window : (lo, hi), optional
+        Measured window for a non-periodic ``f`` (default: its domain or ``[-5, 5]``).
+    resolution : float, optional
+        Grid samples per unit length.
+    period, domain : optional
+        Applied to ``f`` when it is given as a string.
+    quick : bool
+        Fewer default radii and a coarser grid.
+
+    Returns
+    -------
+    report : TheoremReport
+        ``measured`` (n − 1,): ``max (G_ρ − G_ρ')`` per consecutive pair; ``arrays``: ``x``,
+        ``gap``, ``measure`` (of ``U_ρ``), ``lipschitz_gap``, ``monotone``, ``open``.
+
+    See Also
+    --------
+    unreachable_set : ``U_ρ`` of the analytic function, with refined edges.
+    hemisphere_closing : the closing of samples used here.
+
     Examples
     --------
     >>> rep = unreachable_sets_grow("sin(x) + 0.3*sin(5*x)", radii=[0.1, 0.5, 2.0],
@@ -169,10 +204,8 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
     >>> rep.holds, bool(rep.arrays["measure"][-1] > rep.arrays["measure"][0])
     (True, True)
     """
-    t0 = time.perf_counter()
-    f = as_function(f, period=period, domain=domain)
-    check_dim(f, (1, 2), "unreachable_sets_grow")
-    radii = None if radii is None else check_radii(radii)
+    t0, (f,), radii = verifier_inputs("unreachable_sets_grow", (1, 2), radii,
+                                      (f, dict(period=period, domain=domain)))
     periods, _ = periods_of(f)
     notes = []
     if radii is None:

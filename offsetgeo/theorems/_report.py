@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._function import as_function
 from .._results import to_dict as _json_dict
+from .._validation import check_radii
 
-__all__ = ["TheoremReport", "make_report", "check_dim", "case_label"]
+__all__ = ["TheoremReport", "make_report", "check_dim", "case_label", "verifier_inputs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +140,19 @@ def make_report(statement, case, kind, holds, radii, bound, measured, margin, to
         worst_margin=finite_min(margin), tolerance=tol, sense=sense, rate=rate,
         assumptions=dict(assumptions), arrays=dict(arrays), notes=tuple(notes),
         claim=claim, observed=observed, seconds=time.perf_counter() - t0)
+
+def verifier_inputs(statement: str, dims, radii, *functions):
+    """The inputs of a verifier, checked: ``(start time, [Function, ...], radii or None)``.
+
+    ``functions`` are ``(f, keyword arguments of as_function)`` pairs; each must have a
+    dimension in ``dims``.
+    """
+    t0 = time.perf_counter()
+    fs = [as_function(f, **kw) for f, kw in functions]
+    for f in fs:
+        check_dim(f, dims, statement)
+    return t0, fs, (None if radii is None else check_radii(radii))
+
 
 def check_dim(f, dims, name):
     if f.dim not in dims:

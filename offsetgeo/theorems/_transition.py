@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from .._function import as_function
-from .._validation import check_radii
-from ._assumptions import boundedness, periods_of
+from ._assumptions import bounds_of
 from ._reachability import critical_radius_of, penetration
-from ._report import TheoremReport, case_label, check_dim, make_report
+from ._report import TheoremReport, case_label, make_report, verifier_inputs
 from ._sampling import extrema, farthest_distance, fit_limit, sample_graph
 
 __all__ = ["phase_transition", "transition_radius"]
@@ -64,18 +61,39 @@ def phase_transition(f, radii=None, *, resolution=None, period=None, domain=None
     ``A + B/ρ + C/ρ²`` against ``D²/2`` (``π²/2`` for ``sin``, where ``ρ_c = 1``).
     ``bound = max f − min f`` and, for ``ρ ≥ D``, ``min(max f − min f, ρ − sqrt(ρ² − D²))``.
 
+    Parameters
+    ----------
+    f : Function or str
+        Bounded: periodic or with a domain.
+    radii : array_like, optional
+        Default: multiples 0.25…50 of ``ρ_g``, plus ``8D`` and ``16D``.
+    resolution : float, optional
+        Grid samples per unit length.
+    period, domain : optional
+        Applied to ``f`` when it is given as a string.
+    quick : bool
+        Fewer default radii and a coarser grid.
+
+    Returns
+    -------
+    report : TheoremReport
+        ``measured = osc(ρ)``; ``arrays``: ``rho_g`` (largest ρ with a reachable global
+        minimiser), ``rho_c``, ``plateau_error``, ``rho_times_osc``, ``D``.
+
+    See Also
+    --------
+    weak_ironing : the bound ``ρ − sqrt(ρ² − D²)`` used beyond ``D``.
+    critical_radius : ``ρ_c``.
+
     Examples
     --------
     >>> rep = phase_transition("sin(x)", radii=[0.5, 2.0], period="2*pi", resolution=200)
     >>> rep.holds, round(rep.arrays["rho_g"], 3)
     (True, 1.0)
     """
-    t0 = time.perf_counter()
-    f = as_function(f, period=period, domain=domain)
-    check_dim(f, (1, 2), "phase_transition")
-    radii = None if radii is None else check_radii(radii)
-    periods, psrc = periods_of(f)
-    bounded, box, bnote = boundedness(f, periods)
+    t0, (f,), radii = verifier_inputs("phase_transition", (1, 2), radii,
+                                      (f, dict(period=period, domain=domain)))
+    periods, psrc, bounded, box, bnote = bounds_of(f)
     assumptions = {"bounded": bounded}
     notes = [bnote] if bnote else []
     if bounded is not True:
