@@ -100,13 +100,6 @@ def _parse_window(f: Function, window):
         if p is not None and box[i, 1] - box[i, 0] >= p * (1 - 1e-12):
             wrap[i] = True
             box[i, 1] = box[i, 0] + p
-    if f.domain is not None:
-        for i in range(d):
-            lo, hi = f.domain[i]
-            tol = 1e-12 * max(1.0, abs(lo), abs(hi))
-            if not wrap[i] and (box[i, 0] < lo - tol or box[i, 1] > hi + tol):
-                raise ValueError(f"window {box[i].tolist()} for {f.variables[i]} leaves the domain "
-                                 f"{f.domain[i].tolist()} of {f}")
     return box, wrap
 
 

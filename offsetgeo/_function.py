@@ -309,7 +309,8 @@ class Function:
         """The (d, 2) box of θ to examine: ``window`` checked, or the default one.
 
         Given: each ``(lo, hi)`` checked, and an infinite interval of a periodic variable
-        becomes one period. Omitted: the domain, or one period, per variable; a variable
+        becomes one period; with a domain, the window must lie inside it (the graph is f on
+        its domain box). Omitted: the domain, or one period, per variable; a variable
         that is neither is an error (``require_bounded``) or gets ``[-5, 5]``.
 
         Parameters
@@ -368,6 +369,16 @@ class Function:
                 box[i] = base[i]
             else:
                 box[i] = [lo, hi]
+        if self.domain is not None:   # the graph is f on its domain: nothing else to examine
+            lo, hi = self.domain[:, 0], self.domain[:, 1]
+            tol = 1e-12 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi)))
+            leaves = (box[:, 0] < lo - tol) | (box[:, 1] > hi + tol)
+            if np.any(leaves):
+                i = int(np.flatnonzero(leaves)[0])
+                raise ValueError(f"window {box[i].tolist()} for {self.variables[i]} leaves the "
+                                 f"domain {self.domain[i].tolist()}: the graph is f on its "
+                                 "domain; give a window inside it")
+            box = np.clip(box, lo[:, None], hi[:, None])
         return box
 
     @cached_property

@@ -15,7 +15,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._function import Function, as_function
-from ._validation import as_thetas, check_positive, check_side
+from ._validation import as_thetas, check_in_box, check_positive, check_side
 
 __all__ = ["normal_point", "normal_lift", "principal_curvatures", "curvatures_from_derivatives",
            "curvature_test"]
@@ -165,6 +165,7 @@ def principal_curvatures(f, thetas) -> np.ndarray:
     """
     f = as_function(f)
     points, _ = as_thetas(thetas, f.dim)
+    check_in_box(points, f.domain, hint=": the graph is f on its domain")
     return curvatures(f, points, "at the given points")
 
 

@@ -15,11 +15,14 @@ Per iteration, for every row still running:
    ``|r| ≤ tol`` — with ``flat_guard``, also a small last step (near a centre of curvature
    ``D`` is flat to fourth order: the residual is tiny while the location still moves);
    with ``escape_saddles``, not at a saddle of ``D`` (its Hessian has a negative eigenvalue):
-   step off it along that eigenvector instead.
+   step off it along that eigenvector instead (on a face of the box: a feasible direction of
+   negative curvature).
 2. **Direction**: Newton, ``(I + G Gᵀ + (F − y) B) δ = −r`` with ``B`` the Hessian of ``F``
    (exact, a chord re-use after a fast contraction, or a Powell-symmetric-Broyden secant
    model), taken when that matrix is positive definite and ``δ`` descends; otherwise
-   Gauss–Newton ``δ = −(I + G Gᵀ)⁻¹ r`` (Sherman–Morrison). Large ``d``: conjugate gradients
+   Gauss–Newton ``δ = −(I + G Gᵀ)⁻¹ r`` (Sherman–Morrison) or, with ``negative_curvature``,
+   the Newton step of ``M + 2|λ_min(M)| I`` (beyond a centre of curvature ``D`` is nearly
+   flat and Gauss–Newton steps creep; this step is long along the negative curvature). Large ``d``: conjugate gradients
    on Hessian-vector products, preconditioned by ``I + G Gᵀ``, with an inexact-Newton forcing
    term. Steps are capped at ``2 sqrt(D)`` (no minimiser is farther).
 3. **Box constraints** (``lower``/``upper``): variables at a bound whose residual points out
@@ -162,7 +165,8 @@ class _Rules:
     """Every rule of the solver (see the module docstring), applied to rows (m, d)."""
 
     def __init__(self, xp, oracle, d, dtype, *, method, hessian, dense, lower, upper,
-                 reuse_ratio, accept_floor, flat_guard, escape_saddles):
+                 reuse_ratio, accept_floor, flat_guard, escape_saddles,
+                 negative_curvature=False):
         self.xp, self.oracle, self.d = xp, oracle, d
         self.eps = _finfo_eps(xp, dtype)
         self.eager = bool(getattr(oracle, "eager_hessian", False))
@@ -175,6 +179,7 @@ class _Rules:
         self.accept_floor = accept_floor
         self.flat_guard = flat_guard
         self.escape_saddles = escape_saddles and self.eager and self.newton and dense
+        self.negative_curvature = negative_curvature and self.newton and dense
         self.bounded = lower is not None
         if self.bounded:
             self.lo, self.hi = xp.asarray(lower, dtype=dtype), xp.asarray(upper, dtype=dtype)
@@ -220,14 +225,32 @@ class _Rules:
         return done
 
     def saddle(self, p, y, F, G, B, stop):
-        """Rows that passed the stopping test at a saddle of D (interior), and D's Hessian."""
+        """Rows that passed the stopping test at a saddle of D, and the unit direction of
+        D's most negative curvature to leave it by. On a face or corner of the box only
+        feasible directions count: the eigenvector, signed to point into the box, or else
+        the most negative curvature of D restricted to the coordinates not at a bound."""
         xp = self.xp
         M = self.eye + G[:, :, None] * G[:, None, :] + (F - y)[:, None, None] * B
         big = xp.max(xp.abs(xp.reshape(B, (B.shape[0], -1))), axis=1)
-        out = stop & (smallest_eigenvalue(M) < -1e-10 * (1.0 + xp.abs(F - y) * big))
+        threshold = -1e-10 * (1.0 + xp.abs(F - y) * big)
+        curv = smallest_eigenvalue(M)
+        out = stop & (curv < threshold)
+        if not bool(xp.any(out)):
+            return out, None
+        lam, vecs = xp.linalg.eigh(M)
+        curv, vec = lam[:, 0], vecs[:, :, 0]
         if self.bounded:
-            out = out & xp.all((p > self.lo) & (p < self.hi), axis=1)
-        return out, M
+            lo, hi = p <= self.lo, p >= self.hi
+            vec = xp.where(xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)[:, None],
+                           -vec, vec)
+            infeasible = xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)
+            if bool(xp.any(infeasible)):
+                P = xp.astype(~(lo | hi), M.dtype)
+                face = P[:, :, None] * M * P[:, None, :] + (1.0 - P)[:, :, None] * self.eye
+                lam_f, vecs_f = xp.linalg.eigh(face)
+                curv = xp.where(infeasible, lam_f[:, 0], curv)
+                vec = xp.where(infeasible[:, None], vecs_f[:, :, 0], vec)
+        return stop & (curv < threshold), vec
 
     # -- direction ------------------------------------------------------------------------
 
@@ -256,6 +279,8 @@ class _Rules:
                 M = P[:, :, None] * M * P[:, None, :] + (1.0 - P)[:, :, None] * self.eye
             step = solve_small(M, -r)
             good = positive_definite(M) & xp.all(xp.isfinite(step), axis=1)
+            if self.negative_curvature and not bool(xp.all(good)):
+                step, good = self.shifted_step(M, r, step, good)
         else:   # CG row by row (large d: batches are rare, one CG serves both drivers)
             steps, counts = [], []
             for i in range(m):
@@ -282,10 +307,21 @@ class _Rules:
             return step, newton_dir, hvps
         return xp.where(newton_dir[:, None], step, -sherman_morrison(Gf, r)), newton_dir, hvps
 
-    def escape_step(self, M, p):
-        """A step of length 1e-3 (1 + |φ|) along the eigenvector of D's most negative curvature."""
+    def shifted_step(self, M, r, step, good):
+        """Where ``M`` is not positive definite: the Newton step of ``M + μ I`` with
+        ``μ = 2 |λ_min(M)|`` (plus a trace of ``‖M‖``), long along D's negative curvature
+        where Gauss–Newton would creep (``D`` nearly flat beyond a centre of curvature)."""
         xp = self.xp
-        vec = xp.linalg.eigh(M)[1][:, :, 0]
+        lam = smallest_eigenvalue(M)
+        size = xp.max(xp.abs(xp.reshape(M, (M.shape[0], -1))), axis=1)
+        mu = xp.where(xp.isfinite(lam), -2.0 * xp.minimum(lam, 0.0) + 1e-12 * (1.0 + size), 0.0)
+        alt = solve_small(M + mu[:, None, None] * self.eye, -r)
+        use = ~good & xp.isfinite(lam) & xp.all(xp.isfinite(alt), axis=1)
+        return xp.where(use[:, None], alt, step), good | use
+
+    def escape_step(self, vec, p):
+        """A step of length 1e-3 (1 + |φ|) along ``vec`` (unit; from :meth:`saddle`)."""
+        xp = self.xp
         return (1e-3 * (1.0 + xp.max(xp.abs(p), axis=-1)))[:, None] * vec
 
     def cap(self, delta, r, D, escape):
@@ -333,7 +369,8 @@ def newton_footpoint(oracle, x, y, phi0, *, tol, value0=None, grad0=None, hess0=
                      method: str = "newton", hessian: str = "exact", dense: bool = True,
                      lower=None, upper=None, max_iter: int = 50, reuse_ratio: float = 1e-2,
                      accept_tol=None, accept_floor: bool = True, flat_guard: bool = False,
-                     escape_saddles: bool = False) -> NewtonResult:
+                     escape_saddles: bool = False,
+                     negative_curvature: bool = False) -> NewtonResult:
     """Solve ``min_φ |φ − x|² + (F(φ) − y)²`` for each row, from ``phi0`` (see the module).
 
     Parameters
@@ -371,6 +408,9 @@ def newton_footpoint(oracle, x, y, phi0, *, tol, value0=None, grad0=None, hess0=
         (a ``tol`` below what floating point can resolve; status ``AT_FLOOR``).
     flat_guard, escape_saddles : bool
         See the module docstring (``escape_saddles`` needs an eager oracle).
+    negative_curvature : bool
+        Where the Newton matrix is not positive definite, step with ``M + 2|λ_min| I``
+        instead of Gauss–Newton (dense Newton only; see the module docstring).
 
     Returns
     -------
@@ -394,7 +434,8 @@ def newton_footpoint(oracle, x, y, phi0, *, tol, value0=None, grad0=None, hess0=
     dtype = phi0.dtype
     R = _Rules(xp, oracle, d, dtype, method=method, hessian=hessian, dense=dense, lower=lower,
                upper=upper, reuse_ratio=reuse_ratio, accept_floor=accept_floor,
-               flat_guard=flat_guard, escape_saddles=escape_saddles)
+               flat_guard=flat_guard, escape_saddles=escape_saddles,
+               negative_curvature=negative_curvature)
     tol = _per_row(xp, tol, n, dtype)
     acc = tol if accept_tol is None else _per_row(xp, accept_tol, n, dtype)
     phi = xp.asarray(phi0, copy=True)
@@ -453,8 +494,11 @@ def _solve_batch(R, x, y, s, max_iter):
         code = lambda k: xp.full((m,), k, dtype=xp.int64)  # noqa: E731
         stop = R.stop(rna, tola, act.take(last), p)
         escape = None
-        if R.escape_saddles and bool(xp.any(stop)):
-            escape, M = R.saddle(p, ya, Fa, Ga, Ba, stop)
+        # rows about to be accepted (stopping, or within accept_tol should the line search
+        # fail) must not sit at a saddle of D
+        near = (stop | (rna <= acca)) if R.escape_saddles else None
+        if R.escape_saddles and bool(xp.any(near)):
+            escape, away = R.saddle(p, ya, Fa, Ga, Ba, near)
             if bool(xp.any(escape)):
                 stop = stop & ~escape
             else:
@@ -472,7 +516,7 @@ def _solve_batch(R, x, y, s, max_iter):
         delta, newton_dir, hvps = R.direction(p, xa, ya, Fa, Ga, ra, rna, Ba, tola, floor)
         spent = spent + hvps
         if escape is not None:
-            delta = xp.where(escape[:, None], R.escape_step(M, p), delta)
+            delta = xp.where(escape[:, None], R.escape_step(away, p), delta)
         delta, slope = R.cap(delta, ra, Da, escape)
         # backtracking line search, all moving rows at once
         t = xp.ones((m,), dtype=p.dtype)

@@ -12,7 +12,7 @@ import numpy as np
 from array_api_compat import array_namespace as _compat_namespace
 from array_api_compat import is_numpy_array
 
-__all__ = ["backtrack", "minimize_bounded", "compass_search", "mesh", "grid_local_extrema",
+__all__ = ["backtrack", "minimize_bounded", "find_root", "compass_search", "mesh", "grid_local_extrema",
            "sherman_morrison", "solve_small", "smallest_eigenvalue", "positive_definite",
            "psb_update", "conjugate_gradients", "row_dot", "array_namespace"]
 
@@ -157,6 +157,78 @@ def minimize_bounded(func, a, b, xatol, *, max_evals=500):
     return xf, fx, evals
 
 
+def find_root(func, a, b, fa, fb, xtol, *, max_evals=200):
+    """A root of ``func`` in each bracket ``[a_i, b_i]`` (``fa``, ``fb`` of opposite signs or
+    zero) by Brent's method, all rows at once (inverse quadratic interpolation, secant and
+    bisection steps, as in ``scipy.optimize.brentq``).
+
+    ``func(x, rows) -> values`` evaluates the functions of rows ``rows`` at ``x`` (both 1-D).
+
+    Returns
+    -------
+    x : ndarray
+        The root of each row, to ``xtol`` (a number or one per row; plus ``4 eps |x|``).
+    evals : ndarray of int
+
+    Examples
+    --------
+    >>> x, n = find_root(lambda x, rows: x**2 - (rows + 2.0), np.zeros(2), np.full(2, 3.0),
+    ...                  -np.array([2.0, 3.0]), np.array([7.0, 6.0]), 1e-15)
+    >>> bool(np.allclose(x, np.sqrt([2.0, 3.0]), rtol=0, atol=1e-15)), bool(np.all(n < 15))
+    (True, True)
+    """
+    a, b = np.array(a, dtype=float, copy=True), np.array(b, dtype=float, copy=True)
+    fa, fb = np.array(fa, dtype=float, copy=True), np.array(fb, dtype=float, copy=True)
+    if np.any(fa * fb > 0):
+        raise ValueError("find_root needs brackets whose ends have opposite signs")
+    xtol = np.broadcast_to(np.asarray(xtol, dtype=float), a.shape)
+    c, fc = a.copy(), fa.copy()
+    d = b - a
+    e = d.copy()
+    evals = np.zeros(a.size, dtype=np.int64)
+    eps = np.finfo(float).eps
+    active = np.ones(a.size, dtype=bool)
+    while True:
+        i = np.flatnonzero(active)
+        # keep [b, c] a bracket with |f(b)| <= |f(c)|
+        new = (fb[i] > 0) == (fc[i] > 0)
+        j = i[new]
+        c[j], fc[j] = a[j], fa[j]
+        d[j] = e[j] = b[j] - a[j]
+        swap = i[np.abs(fc[i]) < np.abs(fb[i])]
+        a[swap], b[swap], c[swap] = b[swap], c[swap], b[swap]
+        fa[swap], fb[swap], fc[swap] = fb[swap], fc[swap], fb[swap]
+        tol1 = 2.0 * eps * np.abs(b[i]) + 0.5 * xtol[i]
+        xm = 0.5 * (c[i] - b[i])
+        done = (np.abs(xm) <= tol1) | (fb[i] == 0) | (evals[i] >= max_evals)
+        active[i[done]] = False
+        keep = ~done
+        i, tol1, xm = i[keep], tol1[keep], xm[keep]
+        if i.size == 0:
+            break
+        interp = (np.abs(e[i]) >= tol1) & (np.abs(fa[i]) > np.abs(fb[i]))
+        with np.errstate(all="ignore"):
+            s_ = fb[i] / fa[i]
+            secant = a[i] == c[i]
+            q_ = fa[i] / fc[i]
+            r_ = fb[i] / fc[i]
+            p = np.where(secant, 2.0 * xm * s_,
+                         s_ * (2.0 * xm * q_ * (q_ - r_) - (b[i] - a[i]) * (r_ - 1.0)))
+            q = np.where(secant, 1.0 - s_, (q_ - 1.0) * (r_ - 1.0) * (s_ - 1.0))
+            q = np.where(p > 0, -q, q)
+            p = np.abs(p)
+            accept = interp & (2.0 * p < np.minimum(3.0 * xm * q - np.abs(tol1 * q),
+                                                     np.abs(e[i] * q)))
+            step = np.where(accept, p / np.where(q == 0, 1.0, q), xm)
+        e[i] = np.where(accept, d[i], xm)
+        d[i] = step
+        a[i], fa[i] = b[i], fb[i]
+        b[i] = b[i] + np.where(np.abs(step) > tol1, step, np.where(xm > 0, tol1, -tol1))
+        fb[i] = np.asarray(func(b[i], i), dtype=float)
+        evals[i] += 1
+    return b, evals
+
+
 def compass_search(func, centre, value, step, xtol, *, project=None):
     """Minimise ``func`` from each row of ``centre`` by compass search, all rows at once.
 
@@ -230,13 +302,14 @@ def mesh(axes) -> np.ndarray:
     return np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
 
 
-def grid_local_extrema(values, *, kind="max", strict=False, wrap=False, faces=True):
+def grid_local_extrema(values, *, kind="max", strict=False, wrap=False, faces=True, axes=None):
     """Mask of the discrete local maxima (or minima) of samples on a grid.
 
     A sample is a local maximum when it is ``≥`` (``>`` if ``strict``) each of its ``2d``
-    axis neighbours. ``wrap`` (one bool, or one per axis) makes an axis periodic; on other
-    axes a face sample has one neighbour along that axis, and ``faces=False`` excludes face
-    samples altogether.
+    axis neighbours. ``wrap`` (one bool, or one per compared axis) makes an axis periodic; on
+    other axes a face sample has one neighbour along that axis, and ``faces=False`` excludes
+    face samples altogether. ``axes`` (default: all) are the grid axes; the others index
+    separate grids (a batch).
 
     Examples
     --------
@@ -246,15 +319,18 @@ def grid_local_extrema(values, *, kind="max", strict=False, wrap=False, faces=Tr
     [False, True, False, False]
     >>> grid_local_extrema(np.array([3.0, 2.0, 1.0, 2.5]), kind="min", wrap=True).tolist()
     [False, False, True, False]
+    >>> grid_local_extrema(np.array([[0.0, 1.0], [1.0, 0.0]]), axes=(1,)).tolist()
+    [[False, True], [True, False]]
     """
     v = np.asarray(values, dtype=float)
     if kind not in ("max", "min"):
         raise ValueError(f"kind must be 'max' or 'min', got {kind!r}")
     s = v if kind == "max" else -v
-    wraps = np.broadcast_to(np.asarray(wrap, dtype=bool), (v.ndim,))
+    axes = tuple(range(v.ndim)) if axes is None else tuple(axes)
+    wraps = np.broadcast_to(np.asarray(wrap, dtype=bool), (len(axes),))
     out = np.ones(v.shape, dtype=bool)
-    for ax in range(v.ndim):
-        if wraps[ax]:
+    for ax, wraps_ax in zip(axes, wraps):
+        if wraps_ax:
             left, right = np.roll(s, 1, ax), np.roll(s, -1, ax)
         else:
             pad = [(0, 0)] * v.ndim

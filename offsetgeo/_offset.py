@@ -2,10 +2,27 @@
 
 ``h_ρ(x) = max_{|φ − x| ≤ ρ} f(φ) + sqrt(ρ² − |x − φ|²)`` (grey-scale dilation by a
 hemisphere) and ``f̄_ρ(θ) = min_{|x − θ| ≤ ρ} h_ρ(x) − sqrt(ρ² − |x − θ|²)`` (the
-closing). On grids, :func:`~offsetgeo.hemisphere_dilation` and :func:`~offsetgeo.hemisphere_closing` computes both exactly for the
-samples; here they are computed for the analytic function, to round-off, by a
-sampled global search refined with Newton (dilation) and a bracketed search
-(closing).
+closing). On grids, :func:`~offsetgeo.hemisphere_dilation` and
+:func:`~offsetgeo.hemisphere_closing` compute both exactly for the samples; here they are
+computed for the analytic function, to round-off:
+
+* **dilation**: ``F_x(φ) = f(φ) + sqrt(ρ² − |x − φ|²)`` is sampled on a grid of the ball
+  (intersected with the domain box, if any: ``φ`` never leaves it); every discrete local
+  maximum whose sampled value is within the sampling error of the best one
+  (``½ Σ_a |Δ²_a F|``, a second-order bound on how far a basin's maximum can exceed its
+  best sample) is refined by a bound-constrained Newton ascent, and the largest refined
+  value wins. Near a kink of ``h_ρ``, where two contact points tie, both are refined.
+* **closing** (d = 1): for unreachable θ the minimising centre is the kink ``x*`` of
+  ``h_ρ`` whose two contact points ``a ≤ θ ≤ b`` straddle θ — the ball resting on ``a``
+  and ``b``; ``g(x) = h_ρ(x) − sqrt(ρ² − (x − θ)²)`` decreases while the contact point is
+  left of θ and increases after, so a bounded Brent search brackets ``x*``, and Newton on
+  the tie ``h_a(x) = h_b(x)`` of the two contact branches (``h_i' = (a_i − x)/sqrt(ρ² −
+  (x − a_i)²)``) finds it; ``f̄_ρ(θ)`` is then the arc of that ball above θ. In d ≥ 2 the
+  minimising centre is found by compass search on the exact ``h_ρ``.
+
+Domains: the graph is ``f`` restricted to its closed domain box (``docs/conventions.md``):
+``f`` is evaluated nowhere else; a ball beyond an end of the domain rests on the graph's
+end point, and ``h_ρ = −inf`` farther than ρ from the domain.
 """
 
 from __future__ import annotations
@@ -14,95 +31,186 @@ import numpy as np
 
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
-from ._numerics import backtrack, compass_search, mesh, minimize_bounded
+from ._numerics import backtrack, compass_search, grid_local_extrema, mesh, minimize_bounded
 from ._reachability import is_reachable
-from ._validation import as_thetas, check_count, check_positive, check_radius
+from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
 
 __all__ = ["offset_height", "ironed"]
 
 _SAMPLES_PER_RADIUS = {1: 1024, 2: 48, 3: 12}
 _CHUNK_EVALS = 2_000_000
+#: at most this many contact branches are refined per point
+_MAX_BRANCHES = 8
+#: samples stay strictly inside the ball: F has an infinite slope on its rim
+_RIM = 1.0 - 1e-9
 
 
-def _offsets(d: int, m: int) -> np.ndarray:
-    """Grid of offsets u in the closed unit ball of R^d (m per axis), shape (k, d)."""
-    u = mesh([np.linspace(-1.0, 1.0, m)] * d)
-    return u[(u**2).sum(1) <= 1.0]
+def _grid_offsets(d: int, m: int):
+    """The m^d grid of [−1, 1]^d shrunk by ``_RIM`` (shape (m^d, d)) and the mask of its
+    points inside the unit ball."""
+    u = mesh([np.linspace(-1.0, 1.0, m)] * d) * _RIM
+    return u, (u**2).sum(1) <= 1.0
 
 
-def _dilation_argmax(f: Function, x: np.ndarray, rho: float, samples: int | None):
-    """Global maximiser φ of f(φ) + sqrt(ρ² − |x − φ|²) for each row of x (n, d)."""
+def _domain_box(f: Function):
+    return (None, None) if f.domain is None else (f.domain[:, 0], f.domain[:, 1])
+
+
+def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = False):
+    """Refined local maximisers of ``F_x(φ) = f(φ) + sqrt(ρ² − |x − φ|²)`` over the ball
+    ``|φ − x| ≤ ρ`` (and the domain box), for each row of ``x`` (n, d).
+
+    Kept for refinement: the discrete local maxima of the sampled ``F_x`` whose value plus
+    the sampling margin ``½ Σ_a |Δ²_a F|`` reaches the best sample (``every``: all of them),
+    at most ``_MAX_BRANCHES`` per row, best first.
+
+    Returns
+    -------
+    owner : ndarray of int (k,)
+        The row of ``x`` each branch belongs to.
+    phi : ndarray (k, d)
+        Its contact point (the local maximiser).
+    value : ndarray (k,)
+        ``F_x(φ)``, the height of the centre of the ball resting there.
+    """
     n, d = x.shape
     m = samples or _SAMPLES_PER_RADIUS.get(d, 8)
     m = max(int(m), 5) | 1
-    u = _offsets(d, m)
+    u, inside = _grid_offsets(d, m)
     k = u.shape[0]
-    cap = np.sqrt(np.clip(1.0 - (u**2).sum(1), 0.0, None)) * rho
+    lo, hi = _domain_box(f)
+    shape = (m,) * d
+    owners, starts = [], []
     chunk = max(1, _CHUNK_EVALS // k)
-    best = np.empty((n, d))
     for start in range(0, n, chunk):
         xs = x[start:start + chunk]
-        phi = (xs[:, None, :] + rho * u[None, :, :]).reshape(-1, d)
-        value, = f.evaluate(phi, 0)
-        if f.domain is not None:
-            outside = np.any((phi < f.domain[:, 0]) | (phi > f.domain[:, 1]), axis=1)
-            value = np.where(outside, -np.inf, value)
-        total = value.reshape(len(xs), k) + cap[None, :]
-        if not np.all(np.isfinite(total.max(axis=1))):
-            raise ValueError(f"{f} is not finite near x = {xs[0].tolist()} within radius {rho}")
-        best[start:start + chunk] = xs + rho * u[np.argmax(total, axis=1)]
-    return best
+        c = xs.shape[0]
+        phi = xs[:, None, :] + rho * u[None]
+        if lo is not None:
+            phi = np.clip(phi, lo, hi)
+        r2 = ((phi - xs[:, None, :]) ** 2).sum(-1)
+        valid = inside[None] & (r2 < rho * rho)
+        F = np.full((c, k), -np.inf)
+        if np.any(valid):
+            with np.errstate(all="ignore"):
+                value, = f.evaluate(phi[valid], 0)
+            if not np.all(np.isfinite(value)):
+                bad = ~np.isfinite(value)
+                raise f.not_finite_error(phi[valid], bad, f"within radius {rho} of the points",
+                                         value=value)
+            F[valid] = value + np.sqrt(rho * rho - r2[valid])
+        grid = F.reshape((c,) + shape)
+        keep = grid_local_extrema(grid, axes=range(1, d + 1)) & np.isfinite(grid)
+        if not every:
+            best = F.max(axis=1).reshape((c,) + (1,) * d)
+            margin = np.zeros_like(grid)
+            for ax in range(1, d + 1):
+                pad = [(0, 0)] * (d + 1)
+                pad[ax] = (1, 1)
+                padded = np.pad(grid, pad, constant_values=-np.inf)
+                n_ax = grid.shape[ax]
+                with np.errstate(invalid="ignore"):
+                    second = (np.take(padded, np.arange(2, n_ax + 2), axis=ax) - 2 * grid
+                              + np.take(padded, np.arange(0, n_ax), axis=ax))
+                # a missing neighbour (rim, domain) leaves the margin unbounded: refine it
+                margin += np.where(np.isnan(second), np.inf, 0.5 * np.abs(second))
+            margin += 1e-13 * (1.0 + np.abs(grid))
+            with np.errstate(invalid="ignore"):
+                keep &= grid + margin >= best
+        rows, idx = np.nonzero(keep.reshape(c, k))
+        # best first per row, at most _MAX_BRANCHES of them
+        order = np.lexsort((-F[rows, idx], rows))
+        rows, idx = rows[order], idx[order]
+        first = np.searchsorted(rows, rows, side="left")
+        rank = np.arange(rows.size) - first
+        rows, idx = rows[rank < _MAX_BRANCHES], idx[rank < _MAX_BRANCHES]
+        owners.append(start + rows)
+        starts.append(phi[rows, idx])
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    phi0 = np.concatenate(starts) if starts else np.zeros((0, d))
+    if owner.size:   # samples clipped onto the same boundary point are one branch
+        _, unique = np.unique(np.column_stack([owner, phi0]), axis=0, return_index=True)
+        unique.sort()
+        owner, phi0 = owner[unique], phi0[unique]
+    value, phi = _ascend(f, x[owner], phi0, rho)
+    return owner, phi, value
 
 
-def _maximise_dilation(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int = 50):
-    """Safeguarded Newton ascent on F(φ) = f(φ) + sqrt(ρ² − |x − φ|²) inside the ball."""
+def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int = 60):
+    """Bound-constrained Newton ascent of ``F(φ) = f(φ) + sqrt(ρ² − |x − φ|²)`` from ``phi``
+    inside the ball (and the domain box): variables at a bound whose gradient points out of
+    the box are held; Newton on the others where their Hessian is negative definite, else a
+    scaled gradient step; trial points are projected onto the box. Returns ``(F, φ)``."""
     n, d = x.shape
-    # the hemisphere has an infinite slope on its rim: start strictly inside the ball
-    phi = x + (phi - x) * (1.0 - 1e-6)
-    eye = np.eye(d)[None]
+    phi = phi.copy()
+    lo, hi = _domain_box(f)
+    eye = np.eye(d)
 
     def objective(p, xa):
-        r = p - xa
-        s2 = rho * rho - (r**2).sum(1)
+        r2 = ((p - xa) ** 2).sum(1)
         v, = f.evaluate(p, 0)
-        return np.where(s2 > 0, v + np.sqrt(np.clip(s2, 0, None)), -np.inf)
+        return np.where(r2 < rho * rho, v + np.sqrt(np.clip(rho * rho - r2, 0, None)), -np.inf)
 
     active = np.arange(n)
     for _ in range(iters):
         if active.size == 0:
             break
-        p = phi[active]
-        r = p - x[active]
+        p, xa = phi[active], x[active]
+        r = p - xa
         s = np.sqrt(np.clip(rho * rho - (r**2).sum(1), 1e-300, None))
         v, g, H = f.evaluate(p, 2)
         grad = g - r / s[:, None]
         hess = H - eye / s[:, None, None] - r[:, :, None] * r[:, None, :] / (s**3)[:, None, None]
+        free = np.ones_like(p, dtype=bool)
+        if lo is not None:
+            free = ~(((p <= lo) & (grad < 0)) | ((p >= hi) & (grad > 0)))
+            grad = np.where(free, grad, 0.0)
+            P = free.astype(float)
+            hess = P[:, :, None] * hess * P[:, None, :] - (1.0 - P)[:, :, None] * eye
         done = np.linalg.norm(grad, axis=1) * np.minimum(s, rho) <= 1e-14 * (1 + np.abs(v))
-        # Newton step where the Hessian is negative definite, else a scaled gradient step
-        step = np.empty_like(p)
         finite = np.all(np.isfinite(hess.reshape(len(p), -1)), axis=1)
-        hess[~finite] = -eye[0]
+        hess[~finite] = -eye
         eig = np.linalg.eigvalsh(hess)
-        ok = (eig[:, -1] < 0) & finite
-        if np.any(ok):
-            step[ok] = -np.linalg.solve(hess[ok], grad[ok][..., None])[..., 0]
-        if np.any(~ok):
-            scale = 1.0 / (np.abs(eig[~ok]).max(axis=1) + 1.0 / s[~ok])
-            step[~ok] = scale[:, None] * grad[~ok]
+        newton = (eig[:, -1] < 0) & finite
+        step = np.empty_like(p)
+        if np.any(newton):
+            step[newton] = -np.linalg.solve(hess[newton], grad[newton][..., None])[..., 0]
+        if np.any(~newton):
+            scale = 1.0 / (np.abs(eig[~newton]).max(axis=1) + 1.0 / s[~newton])
+            step[~newton] = scale[:, None] * grad[~newton]
         current = v + s
 
         def gain(rows, trial, t):
-            val = objective(trial, x[active[rows]])
+            if lo is not None:
+                trial = np.clip(trial, lo, hi)
+            val = objective(trial, xa[rows])
             return val >= current[rows] - 1e-15 * (1 + np.abs(current[rows])), trial
 
         new, _ = backtrack(p, step, gain, done=done)
         moved = np.linalg.norm(new - p, axis=1)
         phi[active] = new
-        still = ~done & (moved > 1e-15 * (1 + np.abs(p).max(axis=1)))
-        active = active[still]
+        active = active[~done & (moved > 1e-15 * (1 + np.abs(p).max(axis=1)))]
     r = phi - x
-    v, = f.evaluate(phi, 0)
+    v, = f.evaluate(phi, 0) if n else (np.zeros(0),)
     return v + np.sqrt(np.clip(rho * rho - (r**2).sum(1), 0.0, None)), phi
+
+
+def _best_branch(n: int, d: int, owner, phi, value):
+    """Per row: the largest branch value (``-inf`` where a row has none) and its contact."""
+    height = np.full(n, -np.inf)
+    contact = np.full((n, d), np.nan)
+    if owner.size:
+        order = np.lexsort((-value, owner))
+        head = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        height[owner[head]] = value[head]
+        contact[owner[head]] = phi[head]
+    return height, contact
+
+
+def _dilation(f: Function, x: np.ndarray, rho: float, samples=None):
+    """``(h_ρ(x), contact)`` for rows of ``x`` (n, d)."""
+    owner, phi, value = _branches(f, x, rho, samples)
+    return _best_branch(x.shape[0], x.shape[1], owner, phi, value)
 
 
 @renamed_keywords(xs="thetas", samples="samples_per_axis")
@@ -111,6 +219,11 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
 
     ``h_ρ(x) = max_{|φ − x| ≤ ρ} f(φ) + sqrt(ρ² − |x − φ|²)``; the upper ρ-offset
     of the graph is the graph of ``h_ρ``.
+
+    Exact to round-off at every x, kinks included: every sampled maximiser that could still
+    be the global one is refined (see the module docstring). With a ``domain``, φ ranges over
+    the domain box only: beyond an end the ball rests on the graph's end point, and farther
+    than ρ from the domain ``h_ρ = -inf`` (no ball above x touches the graph).
 
     Parameters
     ----------
@@ -121,7 +234,7 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
         Ball radius, > 0.
     samples_per_axis : int, optional
         Samples per axis across the ball's diameter for the global search
-        (default 1024 in 1-D, 48 in 2-D); the maximiser is then refined by
+        (default 1024 in 1-D, 48 in 2-D); the candidate maximisers are then refined by
         Newton to round-off.
     contact : bool
         Also return the contact points φ (where the ball touches the graph).
@@ -131,7 +244,7 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     height : float or ndarray (n,)
         ``h_ρ`` at each point.
     contact : ndarray, only with ``contact=True``
-        The maximisers φ, shaped like ``thetas``.
+        The maximisers φ, shaped like ``thetas`` (NaN where ``height = -inf``).
 
     See Also
     --------
@@ -144,6 +257,9 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     >>> h = offset_height(f, [0.0, 2.0], 0.3)
     >>> bool(np.allclose(h, f.value([0.0, 2.0]) + 0.3 * np.sqrt(1 + 0.25)))
     True
+    >>> g = Function("x", domain=(0, 1))      # beyond x = 1 the ball rests on the end (1, 1)
+    >>> float(offset_height(g, 1.6, 1.0))
+    1.8
     """
     f = as_function(f)
     rho = check_radius(rho)
@@ -155,8 +271,7 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     if points.shape[0] == 0:
         empty = np.zeros(0)
         return (empty, np.zeros((0,) if f.dim == 1 else (0, f.dim))) if contact else empty
-    start = _dilation_argmax(f, points, rho, samples_per_axis)
-    height, phi = _maximise_dilation(f, points, start, rho)
+    height, phi = _dilation(f, points, rho, samples_per_axis)
     if tag == "scalar":
         height, phi = float(height[0]), (phi[0, 0] if f.dim == 1 else phi[0])
     elif tag == "flat":
@@ -174,10 +289,11 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
 
     Reachable points return ``f(θ)`` exactly (d ≤ 2; in higher dimension every point
     is searched, and reachable ones come out equal to ``f(θ)`` to the search tolerance).
-    Elsewhere the minimum over ball
-    centres x is found on a grid and refined by a bracketed Brent search
-    (1-D) or a compass search (2-D) to ``xatol``; the value is then exact to the
-    accuracy of ``h_ρ``.
+    Unreachable points, d = 1: the arc of the ball resting on the two contact points that
+    straddle θ, found by a bounded Brent search for its centre and Newton on the tie of
+    the two contact branches: exact to round-off. d ≥ 2: the minimum over ball centres is
+    found on a grid and refined by compass search to ``xatol``, on the exact ``h_ρ``.
+    With a ``domain``, θ must lie in it (the graph is f on the domain box).
 
     Parameters
     ----------
@@ -189,7 +305,7 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     samples_per_axis : int, optional
         Passed to :func:`offset_height`.
     xatol : float
-        Absolute tolerance on the location of the minimising centre.
+        Absolute tolerance on the location of the minimising centre (search phase).
 
     Returns
     -------
@@ -215,8 +331,12 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     points, tag = as_thetas(thetas, f.dim)
     if not np.all(np.isfinite(points)):
         raise ValueError("points contain NaN or inf")
+    if samples_per_axis is not None:
+        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=5)
     if points.shape[0] == 0:
         return np.zeros(0)
+    check_in_box(points, f.domain, hint=": the graph is f on its domain, and f̄_ρ is defined "
+                 "there only")
     value, = f.evaluate(points, 0)
     out = value.copy()
     if f.dim <= 2:
@@ -232,18 +352,24 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     return out
 
 
+def _cap(x, theta, rho):
+    """Depth of the lower sphere of the ball centred above x, at θ: sqrt(ρ² − |x − θ|²)."""
+    return np.sqrt(np.clip(rho * rho - ((x - theta) ** 2).sum(-1), 0.0, None))
+
+
 def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: float):
     """min over centres x with |x − θ| ≤ ρ of h_ρ(x) − sqrt(ρ² − |x − θ|²): a grid of centres,
-    then Brent's bounded search (1-D) or compass search (d ≥ 2) around the best one."""
+    then Brent's bounded search and the tie of the contact branches (1-D) or compass search
+    (d ≥ 2) around the best one."""
     n, d = theta.shape
 
     def cover(centres, owners):
-        r2 = ((centres - theta[owners]) ** 2).sum(1)
-        h = offset_height(f, centres, rho, samples_per_axis=samples)
-        return h - np.sqrt(np.clip(rho * rho - r2, 0.0, None))
+        h, _ = _dilation(f, centres, rho, samples)
+        return h - _cap(centres, theta[owners], rho)
 
     m = 33 if d == 1 else 9
-    u = _offsets(d, m) * (1 - 1e-12)
+    u, inside = _grid_offsets(d, m)
+    u = u[inside]
     owners = np.repeat(np.arange(n), len(u))
     centres = (theta[:, None, :] + rho * u[None]).reshape(-1, d)
     vals = cover(centres, owners).reshape(n, len(u))
@@ -251,18 +377,66 @@ def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: 
     centre = theta + rho * u[best]
     step = rho * 2.0 / (m - 1)
     if d == 1:
-        lo = np.maximum(centre[:, 0] - step, theta[:, 0] - rho)
-        hi = np.minimum(centre[:, 0] + step, theta[:, 0] + rho)
-        _, value, _ = minimize_bounded(lambda x, rows: cover(x[:, None], rows), lo, hi, xatol)
-        return value
+        reach = rho * _RIM
+        lo = np.maximum(centre[:, 0] - step, theta[:, 0] - reach)
+        hi = np.minimum(centre[:, 0] + step, theta[:, 0] + reach)
+        at, value, _ = minimize_bounded(lambda x, rows: cover(x[:, None], rows), lo, hi, xatol)
+        return np.minimum(value, _bitangent_arc(f, theta, rho, at[:, None], samples, value))
 
     def inside_ball(points, rows):
         """Centres outside the ball of radius ρ about θ are pulled back onto its sphere."""
         off = points - theta[rows]
         norm = np.linalg.norm(off, axis=1)
-        scale = np.where(norm > rho, rho * (1 - 1e-12) / np.maximum(norm, 1e-300), 1.0)
+        scale = np.where(norm > rho * _RIM, rho * _RIM / np.maximum(norm, 1e-300), 1.0)
         return theta[rows] + off * scale[:, None]
 
     _, value = compass_search(cover, centre, vals[np.arange(n), best], step, xatol,
                               project=inside_ball)
     return value
+
+
+def _bitangent_arc(f: Function, theta: np.ndarray, rho: float, x0: np.ndarray, samples,
+                   fallback: np.ndarray, iters: int = 12):
+    """f̄_ρ(θ) (d = 1) from a centre ``x0`` near the kink ``x*`` of ``h_ρ`` whose contact
+    points ``a ≤ θ ≤ b`` straddle θ: Newton on ``h_a(x) = h_b(x)``, each branch re-maximised
+    from its last contact, then the arc ``h_ρ(x*) − sqrt(ρ² − (x* − θ)²)`` of the ball
+    resting on ``a`` and ``b``. Rows where no such pair is found, or where the global
+    dilation at ``x*`` disagrees with the branches, keep ``fallback``."""
+    n = theta.shape[0]
+    out = fallback.copy()
+    owner, phi, value = _branches(f, x0, rho, samples, every=True)
+    side = phi[:, 0] <= theta[owner, 0]
+    a_val, a = _best_branch(n, 1, owner[side], phi[side], value[side])
+    b_val, b = _best_branch(n, 1, owner[~side], phi[~side], value[~side])
+    rows = np.flatnonzero(np.isfinite(a_val) & np.isfinite(b_val))
+    if rows.size == 0:
+        return out
+    x, a, b = x0[rows].copy(), a[rows], b[rows]
+    th = theta[rows]
+    width = 1e-4 * rho
+    for _ in range(iters):
+        ha, a = _ascend(f, x, a, rho)
+        hb, b = _ascend(f, x, b, rho)
+        slope = _branch_slope(a, x, rho) - _branch_slope(b, x, rho)
+        with np.errstate(all="ignore"):
+            dx = np.where(slope < 0, -(ha - hb) / slope, 0.0)
+        x = np.clip(x + dx[:, None], x0[rows] - width, x0[rows] + width)
+        if np.all(np.abs(dx) <= 4e-16 * (1.0 + np.abs(x[:, 0]))):
+            break
+    ha, a = _ascend(f, x, a, rho)
+    hb, b = _ascend(f, x, b, rho)
+    top = np.maximum(ha, hb)
+    # the ball must rest on a and b and nowhere higher: check against the global dilation
+    h, _ = _dilation(f, x, rho, samples)
+    tie = np.abs(ha - hb) <= 1e-12 * (1.0 + np.abs(top))
+    ok = tie & (h <= top + 1e-12 * (1.0 + np.abs(top))) & (a[:, 0] <= th[:, 0]) \
+        & (b[:, 0] >= th[:, 0])
+    out[rows[ok]] = (top - _cap(x, th, rho))[ok]
+    return out
+
+
+def _branch_slope(a, x, rho):
+    """``h_a'(x) = (a − x)/sqrt(ρ² − (x − a)²)``: the slope of the contact branch through
+    ``a`` (envelope theorem), 1-D rows."""
+    t = (a - x)[:, 0]
+    return t / np.sqrt(np.clip(rho * rho - t * t, 1e-300, None))

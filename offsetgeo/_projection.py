@@ -94,7 +94,8 @@ def polish(f: Function, phi0, x, y, *, rtol: float = 1e-13, max_iter: int = 60) 
     return newton_footpoint(FunctionOracle(f), x, y, np.array(phi0, dtype=float), tol=rtol * scale,
                             accept_tol=1e2 * rtol * scale, accept_floor=False,
                             lower=lower, upper=upper,
-                            max_iter=max_iter, flat_guard=True, escape_saddles=True)
+                            max_iter=max_iter, flat_guard=True, escape_saddles=True,
+                            negative_curvature=True)
 
 
 def _search_box(f: Function, x: np.ndarray, y: np.ndarray):

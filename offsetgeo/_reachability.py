@@ -14,11 +14,11 @@ import numpy as np
 
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
-from ._graph import normal_lift, principal_curvatures
-from ._numerics import mesh
-from ._projection import footpoint
+from ._graph import curvatures, normal_lift
+from ._numerics import find_root, grid_local_extrema, mesh, minimize_bounded
+from ._projection import footpoint, polish
 from ._results import Result
-from ._validation import as_thetas, check_count, check_positive, check_radius
+from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
 
 __all__ = ["is_reachable", "unreachable_set", "UnreachableSet", "max_ball_radius"]
 
@@ -27,18 +27,29 @@ __all__ = ["is_reachable", "unreachable_set", "UnreachableSet", "max_ball_radius
 # a little above that. Past the critical radius, at t = (1 + ε)/κ, the footpoint moves by
 # O(sqrt(ε)), so t* is resolved to ~1e-12 relative.
 _THETA_TOL = 1e-7
+#: distances below the radius by more than this (relative) put a graph point inside the ball
+_ROUNDOFF = 1e-14
 
 
 def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
-    """Whether p(θ) is a nearest graph point of p(θ) + t n(θ) (the ball of radius t is free)."""
-    res = footpoint(f, normal_lift(f, theta, t), on_failure="ignore")
+    """Whether p(θ) is a nearest graph point of c = p(θ) + t n(θ) (the ball of radius t is free).
+
+    Blocked when the global projection of ``c`` finds a graph point strictly inside the ball
+    (distance below ``t`` beyond round-off: a certificate, converged or not), or converges to
+    a footpoint away from θ (where ``D`` is flat past a centre of curvature the distances
+    tie to round-off while the footpoint has moved by ``O(sqrt(t κ − 1))``).
+    """
+    c = normal_lift(f, theta, t)
+    res = footpoint(f, c, on_failure="ignore")
     fp = res.theta.reshape(theta.shape)
     tol = _THETA_TOL * (1.0 + np.abs(theta).max(axis=1))
     near = np.linalg.norm(fp - theta, axis=1) <= tol
     second = np.asarray(res.second).reshape(theta.shape)
     near_second = res.ambiguous & (np.linalg.norm(np.nan_to_num(second - theta, nan=np.inf),
                                                   axis=1) <= tol)
-    return near | near_second
+    inside = res.distance < t - _ROUNDOFF * (1.0 + t + np.abs(c).max(axis=1))
+    moved = res.converged & ~(near | near_second)
+    return ~(inside | moved)
 
 
 def is_reachable(f, thetas, rho):
@@ -74,6 +85,7 @@ def is_reachable(f, thetas, rho):
     f = as_function(f)
     rho = check_radius(rho)
     points, tag = as_thetas(thetas, f.dim)
+    check_in_box(points, f.domain, hint=": the graph is f on its domain")
     if points.shape[0] == 0:
         return np.zeros(0, dtype=bool)
     out = _touches(f, points, rho)
@@ -114,6 +126,7 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     t_max = check_positive(t_max, "t_max")
     rtol = check_positive(rtol, "rtol")
     theta, tag = as_thetas(thetas, f.dim)
+    check_in_box(theta, f.domain, hint=": the graph is f on its domain")
     if theta.shape[0] == 0:
         return np.zeros(0)
     n = theta.shape[0]
@@ -169,7 +182,7 @@ class UnreachableSet(Result):
     grid: tuple
     mask: np.ndarray
     edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
-    edge_tol: float = 1e-9
+    edge_tol: float = 1e-13
 
     @property
     def empty(self) -> bool:
@@ -187,7 +200,8 @@ class UnreachableSet(Result):
 
 
 def _bisect_edges(f, rho, inside, outside, tol):
-    """Shrink [inside, outside] pairs (unreachable, reachable) to width tol."""
+    """Shrink [inside, outside] pairs (unreachable, reachable) to width tol by bisection on
+    the reachability test (the fallback of :func:`_refine_edges`)."""
     a, b = inside.copy(), outside.copy()
     while np.max(np.linalg.norm(b - a, axis=1), initial=0.0) > tol:
         mid = 0.5 * (a + b)
@@ -197,15 +211,72 @@ def _bisect_edges(f, rho, inside, outside, tol):
     return 0.5 * (a + b)
 
 
+def _blocking(f, theta, rho, start):
+    """``ψ = ρ − |c − p(b)|`` at the centre ``c = p(θ) + ρ n(θ)``, with ``b`` the local
+    footpoint of ``c`` reached from ``start`` (rows (m, d)): positive while that part of the
+    graph enters the ball. Returns ``(ψ, b)``."""
+    d = f.dim
+    c = normal_lift(f, theta, rho)
+    sol = polish(f, start, c[:, :d], c[:, d])
+    gap = np.sqrt(((sol.theta - c[:, :d]) ** 2).sum(1) + (sol.value - c[:, d]) ** 2)
+    return rho - gap, sol.theta
+
+
+def _refine_edges(f, rho, inside, outside, tol):
+    """Edges of ``U_ρ`` between unreachable ``inside`` and reachable ``outside`` points (m, d).
+
+    An edge is where the graph stops entering the ball: the root, on the segment between the
+    two points, of the penetration ``ψ`` of the *blocking branch* (the part of the graph
+    nearest to the centre of the ball at the inside point, followed by Newton). ``ψ`` is
+    smooth and its root simple (there the ball rests on θ and on the blocking point), so
+    Brent's method finds it to ``tol``. Pairs where ``ψ`` keeps its sign, or where another
+    part of the graph still enters the ball at the root, fall back to bisection on the test.
+    """
+    m, d = inside.shape
+    edges = np.empty_like(inside)
+    if m == 0:
+        return edges
+    res = footpoint(f, normal_lift(f, inside, rho), on_failure="ignore")
+    branch = res.theta.reshape(inside.shape).copy()
+    psi_in = rho - res.distance
+    psi_out, _ = _blocking(f, outside, rho, branch)
+    good = np.flatnonzero((psi_in > 0) & (psi_out <= 0))
+    if good.size:
+        span = outside[good] - inside[good]
+        latest = branch[good]
+
+        def psi(s, rows):
+            value, latest[rows] = _blocking(f, inside[good[rows]] + s[:, None] * span[rows],
+                                            rho, latest[rows])
+            return value
+
+        s, _ = find_root(psi, np.zeros(good.size), np.ones(good.size), psi_in[good],
+                         psi_out[good], tol / np.linalg.norm(span, axis=1))
+        edges[good] = inside[good] + s[:, None] * span
+        # no other part of the graph may enter the ball at the edge
+        c = normal_lift(f, edges[good], rho)
+        check = footpoint(f, c, on_failure="ignore")
+        other = check.distance < rho - 100 * _ROUNDOFF * (1.0 + rho + np.abs(c).max(axis=1))
+        good = good[~other]
+    bad = np.ones(m, dtype=bool)
+    bad[good] = False
+    if np.any(bad):
+        edges[bad] = _bisect_edges(f, rho, inside[bad], outside[bad], tol)
+    return edges
+
+
 @renamed_keywords(resolution="samples_per_axis")
 def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
-                    edge_tol=1e-9) -> UnreachableSet:
+                    edge_tol=1e-13) -> UnreachableSet:
     """The ρ-unreachable set ``U_ρ = {θ : f̄_ρ(θ) > f(θ)}`` on a window.
 
-    1-D: intervals with edges refined by bisection to ``edge_tol``. 2-D: a mask on
-    a grid, with boundary points refined along rows. Points where the local test
-    fails (a principal curvature above 1/ρ) are always included, so components
-    thinner than the grid are not lost when they contain such points.
+    1-D: intervals; 2-D: a mask on a grid, with boundary points refined along rows. Points
+    where the local test fails (a principal curvature above 1/ρ) are always included, and in
+    1-D every curvature maximum (vertex) between samples is refined and tested, so
+    components thinner than the grid are not lost. An edge is where the blocking part of
+    the graph stops entering the ball resting at θ: the simple root of its penetration
+    depth, found by Brent's method to ``edge_tol`` (there the ball rests on θ and on the
+    blocking point).
 
     Parameters
     ----------
@@ -217,7 +288,7 @@ def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
     samples_per_axis : int, optional
         Grid points per axis (default 2048 in 1-D, 96 in 2-D).
     edge_tol : float
-        Absolute tolerance of the refined edges.
+        Absolute tolerance of the refined edges (default: round-off).
 
     Returns
     -------
@@ -255,10 +326,12 @@ def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
     points = mesh(axes)
     mask = ~_touches(f, points, rho)
     # the local test: a principal curvature above 1/rho makes a point unreachable
-    mask |= principal_curvatures(f, points)[:, 0] * rho > 1.0
+    kappa = curvatures(f, points, "on the window")[:, 0]
+    mask |= kappa * rho > 1.0
     mask = mask.reshape((m,) * d)
     if d == 1:
-        intervals = _intervals_1d(f, rho, axes[0], mask, periodic[0], box[0], edge_tol)
+        slivers = _vertex_slivers(f, rho, axes[0], kappa, mask, periodic[0])
+        intervals = _intervals_1d(f, rho, axes[0], mask, periodic[0], box[0], edge_tol, slivers)
         measure = float(np.sum(intervals[:, 1] - intervals[:, 0])) if len(intervals) else 0.0
         return UnreachableSet(rho, box, intervals, measure, axes, mask, np.zeros((0, 1)), edge_tol)
     edges = _edges_2d(f, rho, axes, mask, edge_tol)
@@ -267,9 +340,35 @@ def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
                           edge_tol)
 
 
-def _intervals_1d(f, rho, x, mask, periodic, box, tol):
+def _vertex_slivers(f, rho, x, kappa, mask, periodic):
+    """Components of ``U_ρ`` narrower than the grid (1-D): at each discrete local maximum of
+    the curvature whose neighbours are all reachable, the vertex is refined (Brent); where
+    ``ρ κ > 1`` there it is unreachable. Returns ``(vertex, left reachable sample, right
+    reachable sample)`` per sliver."""
     n = len(x)
-    if not mask.any():
+    step = x[1] - x[0]
+    peak = grid_local_extrema(kappa, kind="max", wrap=periodic, faces=periodic)
+    near = mask | np.roll(mask, 1) | np.roll(mask, -1)
+    if not periodic:
+        near[0] = near[-1] = True
+    idx = np.flatnonzero(peak & ~near)
+    if idx.size == 0:
+        return np.zeros((0, 3))
+
+    def minus_kappa(t, rows):
+        return -curvatures(f, t[:, None], "on the window")[:, 0]
+
+    vertex, value, _ = minimize_bounded(minus_kappa, x[idx] - step, x[idx] + step, 1e-13)
+    hit = -value * rho > 1.0
+    vertex, idx = vertex[hit], idx[hit]
+    left = np.where(vertex < x[idx], x[idx] - step, x[idx])
+    right = np.where(vertex < x[idx], x[idx], x[idx] + step)
+    return np.column_stack([vertex, left, right])
+
+
+def _intervals_1d(f, rho, x, mask, periodic, box, tol, slivers):
+    n = len(x)
+    if not mask.any() and slivers.shape[0] == 0:
         return np.zeros((0, 2))
     if mask.all():
         return np.array([[box[0], box[1]]])
@@ -280,30 +379,28 @@ def _intervals_1d(f, rho, x, mask, periodic, box, tol):
     ends = np.flatnonzero(~padded[1:] & padded[:-1]) - 1
     runs = list(zip(starts, ends))
     wrap = periodic and mask[0] and mask[-1] and len(runs) > 1
-    lefts_in, lefts_out, rights_in, rights_out = [], [], [], []
-    for s, e in runs:
-        lefts_in.append(x[s])
-        lefts_out.append(x[s] - step if (s > 0 or periodic) else np.nan)
-        rights_in.append(x[e])
-        rights_out.append(x[e] + step if (e < n - 1 or periodic) else np.nan)
+    lefts_in = [x[s] for s, _ in runs] + list(slivers[:, 0])
+    lefts_out = [x[s] - step if (s > 0 or periodic) else np.nan for s, _ in runs] \
+        + list(slivers[:, 1])
+    rights_in = [x[e] for _, e in runs] + list(slivers[:, 0])
+    rights_out = [x[e] + step if (e < n - 1 or periodic) else np.nan for _, e in runs] \
+        + list(slivers[:, 2])
     lefts_in, lefts_out = np.array(lefts_in), np.array(lefts_out)
     rights_in, rights_out = np.array(rights_in), np.array(rights_out)
-    left = lefts_in.copy()
-    ok = np.isfinite(lefts_out)
-    if ok.any():
-        left[ok] = _bisect_edges(f, rho, lefts_in[ok, None], lefts_out[ok, None], tol)[:, 0]
-    right = rights_in.copy()
-    ok = np.isfinite(rights_out)
-    if ok.any():
-        right[ok] = _bisect_edges(f, rho, rights_in[ok, None], rights_out[ok, None], tol)[:, 0]
+    inner = np.concatenate([lefts_in, rights_in])
+    outer = np.concatenate([lefts_out, rights_out])
+    ok = np.isfinite(outer)
+    edge = np.where(ok, inner, np.nan)
+    edge[ok] = _refine_edges(f, rho, inner[ok, None], outer[ok, None], tol)[:, 0]
+    left, right = edge[:len(lefts_in)], edge[len(lefts_in):]
     left[~np.isfinite(lefts_out)] = box[0]
     right[~np.isfinite(rights_out)] = box[1]
     intervals = np.column_stack([left, right])
     if wrap:  # the last run continues into the first across the period
         period = box[1] - box[0]
-        intervals[-1, 1] = intervals[0, 1] + period
+        intervals[len(runs) - 1, 1] = intervals[0, 1] + period
         intervals = intervals[1:]
-    return intervals
+    return intervals[np.argsort(intervals[:, 0], kind="stable")]
 
 
 def _edges_2d(f, rho, axes, mask, tol):
@@ -316,4 +413,4 @@ def _edges_2d(f, rho, axes, mask, tol):
     b = np.column_stack([xs[i + 1], ys[j]])
     inside = np.where(mask[i, j][:, None], a, b)
     outside = np.where(mask[i, j][:, None], b, a)
-    return _bisect_edges(f, rho, inside, outside, tol)
+    return _refine_edges(f, rho, inside, outside, tol)

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_thetas", "as_points", "check_radius", "check_radii", "check_positive",
+__all__ = ["as_thetas", "as_points", "check_in_box", "check_radius", "check_radii", "check_positive",
            "check_count", "check_choice", "check_side", "check_failure_policy",
            "FAILURE_POLICIES", "SIDES"]
 
@@ -203,3 +203,22 @@ def as_points(points, dim: int):
     if not np.all(np.isfinite(pts)):
         raise ValueError("points contain NaN or inf")
     return pts, single
+
+
+def check_in_box(points, box, what: str = "the domain", hint: str = "") -> None:
+    """Raise a one-line ``ValueError`` if a row of ``points`` (n, d) lies outside the closed
+    ``box`` (d, 2) (``None``: no box). ``what`` names the box, ``hint`` ends the message.
+
+    Examples
+    --------
+    >>> check_in_box(np.array([[0.5], [2.0]]), np.array([[0.0, 1.0]]), "the domain")
+    Traceback (most recent call last):
+    ...
+    ValueError: point [2.0] lies outside the domain [[0.0, 1.0]]
+    """
+    if box is None:
+        return
+    outside = np.any((points < box[:, 0]) | (points > box[:, 1]), axis=1)
+    if np.any(outside):
+        i = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"point {points[i].tolist()} lies outside {what} {box.tolist()}{hint}")
