@@ -224,33 +224,42 @@ class _Rules:
             done = done & (small | (rn <= 1e-3 * tol))
         return done
 
-    def saddle(self, p, y, F, G, B, stop):
+    def saddle(self, p, x, y, F, G, B, stop):
         """Rows that passed the stopping test at a saddle of D, and the unit direction of
-        D's most negative curvature to leave it by. On a face or corner of the box only
-        feasible directions count: the eigenvector, signed to point into the box, or else
-        the most negative curvature of D restricted to the coordinates not at a bound."""
+        D's most negative curvature to leave it by. In a box only feasible directions count:
+        variables held at a bound (residual pointing out) stay; the eigenvector of D's
+        Hessian on the others, signed to point into the box, or else on the variables at no
+        bound."""
         xp = self.xp
         M = self.eye + G[:, :, None] * G[:, None, :] + (F - y)[:, None, None] * B
         big = xp.max(xp.abs(xp.reshape(B, (B.shape[0], -1))), axis=1)
         threshold = -1e-10 * (1.0 + xp.abs(F - y) * big)
-        curv = smallest_eigenvalue(M)
-        out = stop & (curv < threshold)
+        out = stop & (smallest_eigenvalue(M) < threshold)
         if not bool(xp.any(out)):
             return out, None
-        lam, vecs = xp.linalg.eigh(M)
-        curv, vec = lam[:, 0], vecs[:, :, 0]
-        if self.bounded:
-            lo, hi = p <= self.lo, p >= self.hi
-            vec = xp.where(xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)[:, None],
-                           -vec, vec)
-            infeasible = xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)
-            if bool(xp.any(infeasible)):
-                P = xp.astype(~(lo | hi), M.dtype)
-                face = P[:, :, None] * M * P[:, None, :] + (1.0 - P)[:, :, None] * self.eye
-                lam_f, vecs_f = xp.linalg.eigh(face)
-                curv = xp.where(infeasible, lam_f[:, 0], curv)
-                vec = xp.where(infeasible[:, None], vecs_f[:, :, 0], vec)
+        if not self.bounded:
+            lam, vecs = xp.linalg.eigh(M)
+            return out & (lam[:, 0] < threshold), vecs[:, :, 0]
+        lo, hi = p <= self.lo, p >= self.hi
+        held = self.blocked(p, self.raw_residual(p, x, y, F, G))
+        curv, vec = self._restricted_eigen(M, ~held)
+        vec = xp.where(xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)[:, None], -vec, vec)
+        infeasible = xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)
+        if bool(xp.any(infeasible)):
+            curv_i, vec_i = self._restricted_eigen(M, ~(lo | hi))
+            curv = xp.where(infeasible, curv_i, curv)
+            vec = xp.where(infeasible[:, None], vec_i, vec)
         return stop & (curv < threshold), vec
+
+    def _restricted_eigen(self, M, free):
+        """Smallest eigenvalue and its eigenvector of ``M`` restricted to the ``free``
+        variables (the others get the identity, so the eigenvector vanishes on them when
+        the eigenvalue is below 1)."""
+        xp = self.xp
+        P = xp.astype(free, M.dtype)
+        lam, vecs = xp.linalg.eigh(P[:, :, None] * M * P[:, None, :]
+                                   + (1.0 - P)[:, :, None] * self.eye)
+        return lam[:, 0], vecs[:, :, 0]
 
     # -- direction ------------------------------------------------------------------------
 
@@ -498,7 +507,7 @@ def _solve_batch(R, x, y, s, max_iter):
         # fail) must not sit at a saddle of D
         near = (stop | (rna <= acca)) if R.escape_saddles else None
         if R.escape_saddles and bool(xp.any(near)):
-            escape, away = R.saddle(p, ya, Fa, Ga, Ba, near)
+            escape, away = R.saddle(p, xa, ya, Fa, Ga, Ba, near)
             if bool(xp.any(escape)):
                 stop = stop & ~escape
             else:

@@ -396,12 +396,12 @@ def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: 
 
 
 def _bitangent_arc(f: Function, theta: np.ndarray, rho: float, x0: np.ndarray, samples,
-                   fallback: np.ndarray, iters: int = 12):
+                   fallback: np.ndarray):
     """f̄_ρ(θ) (d = 1) from a centre ``x0`` near the kink ``x*`` of ``h_ρ`` whose contact
-    points ``a ≤ θ ≤ b`` straddle θ: Newton on ``h_a(x) = h_b(x)``, each branch re-maximised
-    from its last contact, then the arc ``h_ρ(x*) − sqrt(ρ² − (x* − θ)²)`` of the ball
-    resting on ``a`` and ``b``. Rows where no such pair is found, or where the global
-    dilation at ``x*`` disagrees with the branches, keep ``fallback``."""
+    points ``a ≤ θ ≤ b`` straddle θ: the tie of the two contact branches (:func:`_tie`),
+    then the arc ``h_ρ(x*) − sqrt(ρ² − (x* − θ)²)`` of the ball resting on ``a`` and ``b``.
+    Rows where no such pair is found, or where the global dilation at ``x*`` disagrees with
+    the branches, keep ``fallback``."""
     n = theta.shape[0]
     out = fallback.copy()
     owner, phi, value = _branches(f, x0, rho, samples, every=True)
@@ -411,28 +411,50 @@ def _bitangent_arc(f: Function, theta: np.ndarray, rho: float, x0: np.ndarray, s
     rows = np.flatnonzero(np.isfinite(a_val) & np.isfinite(b_val))
     if rows.size == 0:
         return out
-    x, a, b = x0[rows].copy(), a[rows], b[rows]
-    th = theta[rows]
+    x, top, a, b, ok = _tie(f, x0[rows], a[rows], b[rows], rho, samples)
+    th = theta[rows, 0]
+    ok &= (a[:, 0] <= th) & (b[:, 0] >= th)
+    out[rows[ok]] = (top - _cap(x, theta[rows], rho))[ok]
+    return out
+
+
+def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho: float, samples,
+         iters: int = 12):
+    """The kink of ``h_ρ`` near ``x0`` (rows (n, 1)) where the contact branches through
+    ``a`` and ``b`` tie: Newton on ``h_a(x) = h_b(x)``, ``h_i' = (a_i − x)/sqrt(ρ² −
+    (x − a_i)²)`` (envelope theorem), each branch re-maximised from its last contact; ``x``
+    stays within ``1e-4 ρ`` of ``x0``.
+
+    Returns
+    -------
+    x : ndarray (n, 1)
+    height : ndarray (n,)
+        ``h_ρ(x)``, the common height of the two branches.
+    a, b : ndarray (n, 1)
+        The two contact points.
+    ok : ndarray of bool (n,)
+        The branches tie to round-off and no other part of the graph is higher (checked by
+        the global dilation at ``x``).
+    """
+    x = x0.copy()
     width = 1e-4 * rho
     for _ in range(iters):
         ha, a = _ascend(f, x, a, rho)
         hb, b = _ascend(f, x, b, rho)
         slope = _branch_slope(a, x, rho) - _branch_slope(b, x, rho)
         with np.errstate(all="ignore"):
-            dx = np.where(slope < 0, -(ha - hb) / slope, 0.0)
-        x = np.clip(x + dx[:, None], x0[rows] - width, x0[rows] + width)
+            dx = np.where(slope != 0, -(ha - hb) / slope, 0.0)
+        dx = np.where(np.isfinite(dx), dx, 0.0)
+        x = np.clip(x + dx[:, None], x0 - width, x0 + width)
         if np.all(np.abs(dx) <= 4e-16 * (1.0 + np.abs(x[:, 0]))):
             break
     ha, a = _ascend(f, x, a, rho)
     hb, b = _ascend(f, x, b, rho)
     top = np.maximum(ha, hb)
-    # the ball must rest on a and b and nowhere higher: check against the global dilation
     h, _ = _dilation(f, x, rho, samples)
-    tie = np.abs(ha - hb) <= 1e-12 * (1.0 + np.abs(top))
-    ok = tie & (h <= top + 1e-12 * (1.0 + np.abs(top))) & (a[:, 0] <= th[:, 0]) \
-        & (b[:, 0] >= th[:, 0])
-    out[rows[ok]] = (top - _cap(x, th, rho))[ok]
-    return out
+    scale = 1e-12 * (1.0 + np.abs(top))
+    ok = (np.abs(ha - hb) <= scale) & (h <= top + scale) & (np.abs(a - b)[:, 0] > 0)
+    return x, top, a, b, ok
 
 
 def _branch_slope(a, x, rho):
@@ -440,3 +462,69 @@ def _branch_slope(a, x, rho):
     ``a`` (envelope theorem), 1-D rows."""
     t = (a - x)[:, 0]
     return t / np.sqrt(np.clip(rho * rho - t * t, 1e-300, None))
+
+
+def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=1e-13):
+    """Local minima of ``q(x) = h_ρ(x) − tilt · x`` from ``starts`` (d = 1: Brent's bounded
+    search on ``[x − w, x + w]``, then the tie of the two contact branches where the
+    minimum is a kink of ``h_ρ``; d = 2: compass search to ``xatol``). For the verifiers,
+    which seed it with the minima of a sampled offset.
+
+    Parameters
+    ----------
+    f : Function
+    rho : float
+    starts : ndarray (k, d)
+    half_width : float or ndarray (d,)
+        The search box about each start.
+    tilt : float or ndarray (d,)
+    samples : int, optional
+        Passed to the dilation.
+    xatol : float
+        Location tolerance of the search phase.
+
+    Returns
+    -------
+    x : ndarray (k, d)
+    value : ndarray (k,)
+        ``q(x)``.
+    """
+    starts = np.asarray(starts, dtype=float)
+    k, d = starts.shape
+    tilt = np.broadcast_to(np.asarray(tilt, dtype=float), (d,))
+    width = np.broadcast_to(np.asarray(half_width, dtype=float), (d,))
+
+    def q(points, rows=None):
+        h, _ = _dilation(f, points, rho, samples)
+        return h - points @ tilt
+
+    if k == 0:
+        return starts.copy(), np.zeros(0)
+    if d > 1:
+        value = q(starts)
+        lo, hi = starts - width, starts + width
+        if f.domain is not None:
+            lo, hi = np.maximum(lo, f.domain[:, 0]), np.minimum(hi, f.domain[:, 1])
+        x, value = compass_search(q, starts, value, width / 2, xatol,
+                                  project=lambda p, rows: np.clip(p, lo[rows], hi[rows]))
+        return x, value
+    lo, hi = starts[:, 0] - width[0], starts[:, 0] + width[0]
+    if f.domain is not None:
+        lo, hi = np.maximum(lo, f.domain[0, 0]), np.minimum(hi, f.domain[0, 1])
+    at, value, _ = minimize_bounded(lambda x, rows: q(x[:, None]), lo, hi, xatol)
+    x = at[:, None]
+    # a minimum at a kink: the two best branches tie there
+    owner, phi, val = _branches(f, x, rho, samples, every=True)
+    order = np.lexsort((-val, owner))
+    owner, phi = owner[order], phi[order]
+    head = np.r_[True, owner[1:] != owner[:-1]]
+    second = np.r_[False, ~head[1:] & head[:-1]]
+    rows = np.intersect1d(owner[head], owner[second])
+    if rows.size:
+        first_phi = phi[head][np.searchsorted(owner[head], rows)]
+        second_phi = phi[second][np.searchsorted(owner[second], rows)]
+        xt, top, _, _, ok = _tie(f, x[rows], first_phi, second_phi, rho, samples)
+        better = ok & (top - xt[:, 0] * tilt[0] <= value[rows])
+        x[rows[better]] = xt[better]
+        value[rows[better]] = (top - xt[:, 0] * tilt[0])[better]
+    return x, value

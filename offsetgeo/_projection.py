@@ -31,7 +31,7 @@ from ._search import search_candidates
 from ._validation import as_points, check_failure_policy, check_positive
 from .exceptions import ConvergenceError, NonConvergenceWarning, ResolutionWarning
 
-__all__ = ["footpoint", "FootpointResult", "polish", "DEFAULT_RESOLUTION"]
+__all__ = ["footpoint", "FootpointResult", "polish", "project", "DEFAULT_RESOLUTION"]
 
 #: default samples per unit length, by dimension
 DEFAULT_RESOLUTION = {1: 4096.0, 2: 64.0}
@@ -98,8 +98,9 @@ def polish(f: Function, phi0, x, y, *, rtol: float = 1e-13, max_iter: int = 60) 
                             negative_curvature=True)
 
 
-def _search_box(f: Function, x: np.ndarray, y: np.ndarray):
-    """Box (lo, hi) per variable containing every footpoint of every point."""
+def _search_box(f: Function, x: np.ndarray, y: np.ndarray, bound=None):
+    """Box (lo, hi) per variable containing every footpoint of every point (``bound``: known
+    upper bounds on the squared distances)."""
     inside = x if f.domain is None else np.clip(x, f.domain[:, 0], f.domain[:, 1])
     with np.errstate(all="ignore"):
         value, = f.evaluate(inside, 0)
@@ -108,6 +109,8 @@ def _search_box(f: Function, x: np.ndarray, y: np.ndarray):
                                  value=value)
     # p(inside) is a graph point: every footpoint is at most that far from z
     radius = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
+    if bound is not None:
+        radius = np.minimum(radius, np.sqrt(bound))
     lo = (x - radius[:, None]).min(axis=0)
     hi = (x + radius[:, None]).max(axis=0)
     for i in range(f.dim):
@@ -173,6 +176,15 @@ def footpoint(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9,
     >>> sorted([r.theta[0].round(6), r.second[0].round(6)])
     [np.float64(-0.707107), np.float64(0.707107)]
     """
+    return project(f, points, resolution=resolution, rtol=rtol, ambiguity_tol=ambiguity_tol,
+                   on_failure=on_failure)
+
+
+def project(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9, on_failure="warn",
+            distance_bound=None) -> FootpointResult:
+    """:func:`footpoint`, with ``distance_bound`` (n,): known upper bounds on the squared
+    distances (a graph point at that distance, e.g. the contact point of a ball), which
+    shrink the search box and prune the candidate scan from the start."""
     f = as_function(f)
     if f.dim > 2:
         raise ValueError(f"the global footpoint search supports functions of 1 or 2 variables; "
@@ -202,7 +214,7 @@ def footpoint(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9,
                 k = np.floor((x[:, i] - base) / p)
                 shift[:, i] = k * p
                 x[:, i] -= shift[:, i]
-    lo, hi = _search_box(f, x, y)
+    lo, hi = _search_box(f, x, y, distance_bound)
     grid = cached_grid(f, lo, hi, resolution)
     if grid.aliasing > ALIASING_LIMIT:
         if default_resolution:
@@ -220,8 +232,8 @@ def footpoint(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9,
                 f"the footpoint search grid ({resolution.tolist()} samples per unit) is too coarse "
                 f"for {f}: its second differences miss f'' by {grid.aliasing:.0%}, so narrow "
                 "basins may be missed; pass a larger resolution= or a smaller region",
-                ResolutionWarning, stacklevel=2)
-    cand_theta, cand_dist = search_candidates(grid, x, y)
+                ResolutionWarning, stacklevel=3)
+    cand_theta, cand_dist = search_candidates(grid, x, y, distance_bound)
     owner, slot = np.nonzero(np.isfinite(cand_dist))
     sol = polish(f, cand_theta[owner, slot, :d], x[owner], y[owner], rtol=rtol)
     phi, height = sol.theta, sol.value
@@ -238,7 +250,7 @@ def footpoint(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9,
                f"{idx[0]}, residual {res[idx[0]]:.3g}); see result.converged / result.residual")
         if on_failure == "raise":
             raise ConvergenceError(msg)
-        warnings.warn(msg, NonConvergenceWarning, stacklevel=2)
+        warnings.warn(msg, NonConvergenceWarning, stacklevel=3)
     if d == 1:
         theta, second = theta[:, 0], second[:, 0]
     return FootpointResult(theta, dist, amb, second, second_dist, conv, res, above, fvals)

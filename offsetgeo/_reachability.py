@@ -16,7 +16,7 @@ from ._deprecation import renamed_keywords
 from ._function import Function, as_function
 from ._graph import curvatures, normal_lift
 from ._numerics import find_root, grid_local_extrema, mesh, minimize_bounded
-from ._projection import footpoint, polish
+from ._projection import footpoint, polish, project
 from ._results import Result
 from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
 
@@ -34,22 +34,40 @@ _ROUNDOFF = 1e-14
 def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
     """Whether p(θ) is a nearest graph point of c = p(θ) + t n(θ) (the ball of radius t is free).
 
-    Blocked when the global projection of ``c`` finds a graph point strictly inside the ball
-    (distance below ``t`` beyond round-off: a certificate, converged or not), or converges to
-    a footpoint away from θ (where ``D`` is flat past a centre of curvature the distances
-    tie to round-off while the footpoint has moved by ``O(sqrt(t κ − 1))``).
+    The ball is blocked when
+
+    * the global projection of ``c`` finds a graph point strictly inside it (distance below
+      ``t`` beyond round-off: a certificate, converged or not); or
+    * θ is not even a local minimum of the distance, ``t κ_max(θ) > 1`` (exact at a
+      centre of curvature, where the distances tie to fourth order; interior points); or
+    * the projection converges to a distinct local footpoint, resolvable from θ: ``D`` rises
+      between them, ``λ_min(∇²D) |φ − θ|²`` above round-off (near a centre of curvature
+      ``D`` is so flat that the solver stops anywhere in θ's own basin).
     """
+    t = np.broadcast_to(np.asarray(t, dtype=float), theta.shape[:1])
     c = normal_lift(f, theta, t)
-    res = footpoint(f, c, on_failure="ignore")
+    # p(θ) itself is at distance t: the search needs to look no farther
+    res = project(f, c, on_failure="ignore", distance_bound=(t * (1.0 + 1e-12)) ** 2)
     fp = res.theta.reshape(theta.shape)
     tol = _THETA_TOL * (1.0 + np.abs(theta).max(axis=1))
-    near = np.linalg.norm(fp - theta, axis=1) <= tol
+    gap = np.linalg.norm(fp - theta, axis=1)
     second = np.asarray(res.second).reshape(theta.shape)
     near_second = res.ambiguous & (np.linalg.norm(np.nan_to_num(second - theta, nan=np.inf),
                                                   axis=1) <= tol)
-    inside = res.distance < t - _ROUNDOFF * (1.0 + t + np.abs(c).max(axis=1))
-    moved = res.converged & ~(near | near_second)
-    return ~(inside | moved)
+    scale = _ROUNDOFF * (1.0 + t + np.abs(c).max(axis=1))
+    inside = res.distance < t - scale
+    moved = res.converged & (gap > tol) & ~near_second
+    if np.any(moved):
+        d = f.dim
+        _, g, H = f.evaluate(fp[moved], 2)
+        M = np.eye(d) + g[:, :, None] * g[:, None, :] + (res.height[moved] - c[moved, d])[:, None,
+                                                                                         None] * H
+        lam = np.linalg.eigvalsh(M)[:, 0]
+        moved[moved] = lam * gap[moved] ** 2 > scale[moved] * (1.0 + t[moved])
+    interior = np.ones(theta.shape[0], dtype=bool) if f.domain is None else \
+        np.all((theta > f.domain[:, 0]) & (theta < f.domain[:, 1]), axis=1)
+    focal = interior & (t * curvatures(f, theta, "at the tested points")[:, 0] > 1.0 + 4e-16)
+    return ~(inside | moved | focal)
 
 
 def is_reachable(f, thetas, rho):

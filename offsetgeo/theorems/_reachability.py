@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .._graph import normal_lift
+from .._numerics import mesh
 from .._projection import footpoint
 from .._reach import reach
 from .._reachability import is_reachable
@@ -168,7 +169,11 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
     With the ironing gap ``G_ρ = f̄_ρ − f ≥ 0`` (``U_ρ = {G_ρ > 0}``), the continuum statement
     is ``G_ρ ≤ G_ρ'`` pointwise (a ρ'-ball missing Γ is a union of ρ-balls missing Γ).
     Measured for consecutive radii: ``max (G_ρ − G_ρ')`` over the samples certified in
-    ``U_ρ`` (``G_ρ > 2 ε_close``); claimed ``≤ 0`` within ``ε_close(ρ) + ε_close(ρ')``.
+    ``U_ρ`` (``G_ρ > 2 ε_close``); claimed ``≤ 0`` within ``ε_close(ρ) + ε_close(ρ')``; each
+    of those samples must lie in ``U_ρ'`` (certified by ``G_ρ'`` or, where not, by the exact
+    test :func:`is_reachable`). When no sample certifies ``U_ρ`` below the last radius the
+    report has no verdict (``holds = None``) and says why: ``U_ρ`` empty (exact test), or
+    non-empty but thinner than the sampling tolerance.
     Openness: ``f̄_ρ`` is L-Lipschitz, so ``G_ρ`` is continuous and ``U_ρ`` open; measured as
     the sampled Lipschitz constant of ``G_ρ`` against ``2L`` (+ ``4 ε_close / h``).
 
@@ -190,7 +195,8 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
     -------
     report : TheoremReport
         ``measured`` (n − 1,): ``max (G_ρ − G_ρ')`` per consecutive pair; ``arrays``: ``x``,
-        ``gap``, ``measure`` (of ``U_ρ``), ``lipschitz_gap``, ``monotone``, ``open``.
+        ``gap``, ``measure`` (of ``U_ρ``), ``escapes`` (samples of ``U_ρ`` outside ``U_ρ'``),
+        ``lipschitz_gap``, ``monotone``, ``open``.
 
     See Also
     --------
@@ -220,9 +226,7 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
         grid = sample_graph(f, periods=periods, resolution=resolution, quick=quick)
         where = "one period (periodic closing)"
     else:
-        box = np.asarray(window if window is not None else f.sample_box, dtype=float)
-        if box.ndim == 1:
-            box = box[None, :]
+        box = f.window(window, require_bounded=False)
         margin = 0.0 if f.domain is not None else 2.0 * float(radii.max())
         grid = sample_graph(f, box=box, margin=margin, resolution=resolution, quick=quick)
         where = "the window" + (" (graph truncated to the domain)" if f.domain is not None
@@ -230,6 +234,7 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
     fcore = grid.values[grid.core]
     hmin = min(grid.spacing)
     cell = float(np.prod(grid.spacing))
+    points = mesh(grid.core_axes)
     n = len(radii)
     gaps, eps, lip, meas_U = [], np.empty(n), np.empty(n), np.empty(n)
     for k, rho in enumerate(radii):
@@ -239,34 +244,58 @@ def unreachable_sets_grow(f, radii=None, *, window=None, resolution=None, period
         lip[k] = lipschitz(gap, grid.spacing) / 1.25
         meas_U[k] = float(np.count_nonzero(gap > 2 * eps[k])) * cell
         gaps.append(gap)
+
+    def unreachable(sel, rho):
+        """Exact membership of U_ρ for the samples ``sel`` (one global projection each)."""
+        pts = points[sel]
+        return ~np.asarray(is_reachable(f, pts if f.dim > 1 else pts[:, 0], rho)) \
+            if sel.size else np.zeros(0, dtype=bool)
+
     meas, bound, tol = np.full(n - 1, np.nan), np.zeros(n - 1), np.empty(n - 1)
+    escapes = np.zeros(n - 1, dtype=np.int64)
     for k in range(n - 1):
-        inU = gaps[k] > 2 * eps[k]
+        # U_ρ certified by the samples (G_ρ > 2ε_close), and U_ρ' there: certified, or exact
+        inU = (gaps[k] > 2 * eps[k]).reshape(-1)
         tol[k] = eps[k] + eps[k + 1]
-        if inU.any():
-            meas[k] = float(np.max(gaps[k][inU] - gaps[k + 1][inU]))
+        if not inU.any():
+            continue
+        meas[k] = float(np.max((gaps[k] - gaps[k + 1]).reshape(-1)[inU]))
+        doubt = np.flatnonzero(inU & (gaps[k + 1] <= 2 * eps[k + 1]).reshape(-1))
+        escapes[k] = np.count_nonzero(~unreachable(doubt, radii[k + 1]))
     bound = np.where(np.isfinite(meas), 0.0, np.nan)
     margin = bound - meas
-    mono_ok = bool(np.all(margin[np.isfinite(margin)] >= -tol[np.isfinite(margin)]))
+    fin = np.isfinite(margin)
+    mono_ok = bool(np.all(margin[fin] >= -tol[fin])) and not escapes.any()
     lip_bound = 2 * grid.L + 4 * eps / hmin
     open_ok = bool(np.all(lip <= lip_bound))
-    if not np.isfinite(meas).any():
-        notes.append("U_ρ is empty (to sampling accuracy) for every ρ but the last: inclusion "
-                     "is vacuous")
+    if not fin.any():
+        # the samples see no U_ρ below the last radius: empty, or too thin to resolve?
+        exact = unreachable(np.arange(points.shape[0]), radii[-2])
+        share = float(np.mean(exact))
+        if share > 0:
+            notes.append(f"U_ρ is not empty (exact test: {share:.1%} of the samples at "
+                         f"ρ = {radii[-2]:.4g}) but the closing of the samples cannot resolve "
+                         f"it (G_ρ ≤ 2ε_close = {2 * eps[-2]:.2g} everywhere): no verdict at "
+                         "this resolution; raise the resolution")
+        else:
+            notes.append("U_ρ is empty (exact test at every sample) for every ρ but the "
+                         "last: the inclusion is vacuous, no verdict")
     notes.append(f"computed on {where}; U_ρ = samples with G_ρ > 2ε_close, "
-                 f"ε_close = ε_dil + L sqrt(Σh²), L = {grid.L:.4g}")
+                 f"ε_close = ε_dil + L sqrt(Σh²), L = {grid.L:.4g}; membership of U_ρ' "
+                 f"tested exactly where the samples do not certify it: "
+                 f"{int(escapes.sum())} sample(s) of U_ρ outside U_ρ'")
     notes.append(f"openness: sampled Lipschitz constant of G_ρ ≤ {lip.max():.4g} "
                  f"(certificate 2L = {2 * grid.L:.4g}): G_ρ continuous, U_ρ open")
     assumptions = {"f continuous": True}
-    holds = mono_ok and open_ok
+    holds = (mono_ok and open_ok) if fin.any() else None
     arrays = {"x": grid.core_axes if f.dim > 1 else grid.core_axes[0],
               "gap": store(np.array(gaps)), "measure": meas_U, "lipschitz_gap": lip,
-              "lipschitz_bound": lip_bound, "epsilon": eps, "monotone": mono_ok, "open": open_ok}
+              "lipschitz_bound": lip_bound, "epsilon": eps, "escapes": escapes,
+              "monotone": mono_ok, "open": open_ok}
     rate = None
-    fin = np.isfinite(margin)
     k = int(np.nanargmin(np.where(fin, margin, np.nan))) if fin.any() else 0
     observed = (f"max(G_ρ−G_ρ') = {meas[k]:.3g} (tol {tol[k]:.2g}); |U| {meas_U[0]:.3g}→{meas_U[-1]:.3g}"
-                if fin.any() else "U_ρ empty")
+                if fin.any() else "U_ρ unresolved by the samples")
     return make_report("unreachable-growth", case_label(f), "theorem", holds, radii, bound, meas,
                         margin, tol, "upper", rate, assumptions, arrays, notes,
                         "G_ρ ≤ G_ρ' (U_ρ ⊂ U_ρ'), G_ρ continuous", observed, t0)

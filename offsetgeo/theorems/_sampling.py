@@ -18,11 +18,13 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._morphology import hemisphere_closing, hemisphere_dilation
-from .._numerics import grid_local_extrema, mesh
+from .._numerics import grid_local_extrema, mesh, minimize_bounded
+from .._offset import offset_minimum
 
 __all__ = ["SampledGraph", "sample_graph", "lipschitz", "derivative_bounds", "refine_extremum",
            "extrema", "torus_distance", "farthest_distance", "fit_exponent", "fit_limit",
-           "store", "EPS", "DEFAULT_RES", "QUICK_RES"]
+           "store", "candidate_minima", "ExactMinimum", "exact_offset_minimum",
+           "exact_minimum_1d", "EPS", "DEFAULT_RES", "QUICK_RES"]
 
 EPS = np.finfo(float).eps
 DEFAULT_RES = {1: 1000.0, 2: 24.0}     # grid samples per unit length
@@ -268,6 +270,79 @@ def farthest_distance(points, *, periods=None, box=None):
             dist = np.sqrt(((G[:, None, :] - blk[None, :, :]) ** 2).sum(-1)).min(1)
             best = np.minimum(best, dist)
     return float(best.max())
+
+
+def candidate_minima(axes, values, slack, periodic, limit=32):
+    """The discrete local minima of ``values`` (samples on the grid ``axes``) within ``slack``
+    of the smallest sample, best first (at most ``limit``), as points (k, d)."""
+    v = np.asarray(values, dtype=float)
+    local = grid_local_extrema(v, kind="min", wrap=periodic) & (v <= v.min() + slack)
+    idx = np.argwhere(local)
+    idx = idx[np.argsort(v[tuple(idx.T)], kind="stable")][:limit]
+    return np.stack([np.asarray(axes[i])[idx[:, i]] for i in range(v.ndim)], -1)
+
+
+@dataclass(frozen=True)
+class ExactMinimum:
+    """A minimum over the measured region, refined from samples.
+
+    ``value`` is exact to ``precision`` when ``certified`` (it lies in the interval the
+    sampling error bounds allow); otherwise it is the sampled one, within the sampling
+    tolerance."""
+
+    value: float
+    where: np.ndarray
+    precision: float
+    certified: bool
+
+
+def exact_offset_minimum(f, rho, grid, h, *, tilt=0.0) -> ExactMinimum:
+    """``min_x h_ρ(x) − tilt·x`` over the measured region of ``grid``, exactly.
+
+    The sampled offset ``h`` (the dilation of the samples, ``h_s ≤ h_ρ ≤ h_s + ε_dil`` at the
+    samples) places the exact minimum within ``[min q_s − ε_grid, min q_s + ε_dil]``; its
+    discrete local minima within ``ε_dil + ε_grid`` of the sampled minimum are refined on the
+    exact ``h_ρ`` (:func:`offsetgeo._offset.offset_minimum`: Brent's search and the tie of
+    the contact branches at a kink in 1-D, compass search in 2-D).
+    """
+    axes = grid.core_axes
+    tilt = np.broadcast_to(np.asarray(tilt, dtype=float), (f.dim,))
+    coords = np.meshgrid(*axes, indexing="ij")
+    q = h - sum(t * c for t, c in zip(tilt, coords))
+    eps_dil, eps_grid = grid.eps_dil(rho), grid.eps_grid(q)
+    starts = candidate_minima(axes, q, eps_dil + eps_grid, grid.periodic)
+    xatol = 1e-13 if f.dim == 1 else 1e-10
+    x, value = offset_minimum(f, rho, starts, np.asarray(grid.spacing), tilt=tilt, xatol=xatol)
+    k = int(np.argmin(value))
+    best = float(value[k])
+    scale = 1.0 + abs(best) + rho
+    precision = 1e-12 * scale if f.dim == 1 else 2.0 * (grid.L + float(np.abs(tilt).max())) \
+        * xatol + 1e-12 * scale
+    low = float(q.min())
+    certified = bool(low - eps_grid - precision <= best <= low + eps_dil + precision)
+    if not certified:
+        return ExactMinimum(low, starts[0], eps_dil + eps_grid, False)
+    return ExactMinimum(best, x[k], precision, True)
+
+
+def exact_minimum_1d(func, x, values, slack, half_width, *, periodic) -> ExactMinimum:
+    """``min func`` over a 1-D region sampled at ``x`` (values ``values``, known to within
+    ``slack`` of the exact ones): the discrete local minima within ``2 slack`` of the
+    smallest sample refined by Brent's bounded search on ``func`` (``func(points) ->
+    values``). The minimum may sit on a kink: ``precision`` is the sampled Lipschitz
+    constant times the location tolerance (``1e-10 (1 + |x|)``)."""
+    starts = candidate_minima([x], values, 2 * slack, periodic)[:, 0]
+    xatol = 1e-10 * (1.0 + float(np.abs(x).max()))
+    at, value, _ = minimize_bounded(lambda t, rows: func(t), starts - half_width,
+                                    starts + half_width, xatol)
+    k = int(np.argmin(value))
+    lip = lipschitz(values, (float(x[1] - x[0]),))
+    precision = lip * 2 * xatol + 1e-12 * (1.0 + abs(float(value[k])))
+    low = float(np.min(values))
+    certified = bool(low - slack - precision <= value[k] <= low + slack + precision)
+    if not certified:
+        return ExactMinimum(low, np.array([starts[0]]), slack, False)
+    return ExactMinimum(float(value[k]), np.array([at[k]]), precision, True)
 
 
 def fit_exponent(radii, values, tol=0.0):
