@@ -18,7 +18,7 @@ from ._function import Function, as_function
 from ._validation import as_thetas, check_in_box, check_positive, check_side
 
 __all__ = ["normal_point", "normal_lift", "principal_curvatures", "curvatures_from_derivatives",
-           "curvature_test"]
+           "face_curvature", "curvature_test"]
 
 _CHUNK = 2**16
 
@@ -111,6 +111,32 @@ def curvatures_from_derivatives(g: np.ndarray, H: np.ndarray) -> np.ndarray:
         r = np.hypot(0.5 * (a - e), b)
         return np.column_stack([m + r, m - r])
     return np.linalg.eigvalsh(0.5 * (M + M.transpose(0, 2, 1)))[:, ::-1]
+
+
+def face_curvature(g: np.ndarray, H: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Largest principal curvature of the graph restricted to the free coordinates (the face
+    of a domain box through the point): the largest ``κ`` with
+    ``H_FF v = κ s (I + g gᵀ)_FF v``; ``-inf`` where no coordinate is free (a corner).
+
+    Examples
+    --------
+    >>> H = np.diag([2.0, -6.0])[None]
+    >>> face_curvature(np.zeros((1, 2)), H, np.array([[False, True]])).tolist()
+    [-6.0]
+    """
+    n, d = g.shape
+    out = np.full(n, -np.inf)
+    every = np.all(free, axis=1)
+    if np.any(every):
+        out[every] = curvatures_from_derivatives(g[every], H[every])[:, 0]
+    s = np.sqrt(1.0 + np.einsum("ni,ni->n", g, g))
+    for k in np.flatnonzero(~every & np.any(free, axis=1)):
+        F = np.flatnonzero(free[k])
+        A = np.eye(F.size) + np.outer(g[k, F], g[k, F])
+        L = np.linalg.cholesky(A)
+        Li = np.linalg.inv(L)
+        out[k] = np.linalg.eigvalsh(Li @ H[k][np.ix_(F, F)] @ Li.T)[-1] / s[k]
+    return out
 
 
 def curvatures(f: Function, points: np.ndarray, what: str) -> np.ndarray:

@@ -118,6 +118,10 @@ def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = 
             with np.errstate(invalid="ignore"):
                 keep &= grid + margin >= best
         rows, idx = np.nonzero(keep.reshape(c, k))
+        if lo is not None and rows.size:   # samples clipped onto one boundary point: one branch
+            _, unique = np.unique(np.column_stack([rows, phi[rows, idx]]), axis=0,
+                                  return_index=True)
+            rows, idx = rows[unique], idx[unique]
         # best first per row, at most _MAX_BRANCHES of them
         order = np.lexsort((-F[rows, idx], rows))
         rows, idx = rows[order], idx[order]
@@ -128,10 +132,6 @@ def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = 
         starts.append(phi[rows, idx])
     owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
     phi0 = np.concatenate(starts) if starts else np.zeros((0, d))
-    if owner.size:   # samples clipped onto the same boundary point are one branch
-        _, unique = np.unique(np.column_stack([owner, phi0]), axis=0, return_index=True)
-        unique.sort()
-        owner, phi0 = owner[unique], phi0[unique]
     value, phi = _ascend(f, x[owner], phi0, rho)
     return owner, phi, value
 
@@ -419,11 +419,11 @@ def _bitangent_arc(f: Function, theta: np.ndarray, rho: float, x0: np.ndarray, s
 
 
 def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho: float, samples,
-         iters: int = 12):
+         iters: int = 12, width=None):
     """The kink of ``h_ρ`` near ``x0`` (rows (n, 1)) where the contact branches through
     ``a`` and ``b`` tie: Newton on ``h_a(x) = h_b(x)``, ``h_i' = (a_i − x)/sqrt(ρ² −
     (x − a_i)²)`` (envelope theorem), each branch re-maximised from its last contact; ``x``
-    stays within ``1e-4 ρ`` of ``x0``.
+    stays within ``width`` (default ``1e-4 ρ``) of ``x0``.
 
     Returns
     -------
@@ -437,7 +437,7 @@ def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho: float, 
         the global dilation at ``x``).
     """
     x = x0.copy()
-    width = 1e-4 * rho
+    width = 1e-4 * rho if width is None else width
     for _ in range(iters):
         ha, a = _ascend(f, x, a, rho)
         hb, b = _ascend(f, x, b, rho)
@@ -464,11 +464,96 @@ def _branch_slope(a, x, rho):
     return t / np.sqrt(np.clip(rho * rho - t * t, 1e-300, None))
 
 
+def _top_two(n: int, owner, phi, value):
+    """Per row the contacts of the best and the second best branch (NaN where absent)."""
+    order = np.lexsort((-value, owner))
+    owner, phi = owner[order], phi[order]
+    head = np.r_[True, owner[1:] != owner[:-1]] if owner.size else np.zeros(0, dtype=bool)
+    second = np.r_[False, ~head[1:] & head[:-1]] if owner.size else head
+    first_phi = np.full((n,) + phi.shape[1:], np.nan)
+    second_phi = first_phi.copy()
+    first_phi[owner[head]] = phi[head]
+    second_phi[owner[second]] = phi[second]
+    return first_phi, second_phi
+
+
+def _branch_minimum(f: Function, x, a, rho: float, tilt: float, lo, hi, iters: int = 40):
+    """Newton on one contact branch, ``q_a(x) = h_a(x) − tilt x`` (d = 1 rows): ``h_a' =
+    (a − x)/s`` and ``h_a'' = ρ² f''(a)/(ρ² − s³ f''(a))``, ``s = sqrt(ρ² − (x − a)²)``
+    (implicit differentiation of the contact), steps kept in ``[lo, hi]``; where ``h_a'' ≤ 0``
+    a quarter of the interval downhill. Returns ``(x, h_a(x), a)``."""
+    x = x.copy()
+    h = np.zeros(x.shape[0])
+    for _ in range(iters):
+        h, a = _ascend(f, x, a, rho)
+        u = (a - x)[:, 0]
+        s = np.sqrt(np.clip(rho * rho - u * u, 1e-300, None))
+        f2 = f.evaluate(a, 2)[2][:, 0, 0]
+        with np.errstate(all="ignore"):
+            curv = rho * rho * f2 / (rho * rho - s**3 * f2)
+            slope = u / s - tilt
+            step = np.where(curv > 0, -slope / curv, -np.sign(slope) * 0.25 * (hi - lo))
+        step = np.where(np.isfinite(step), step, 0.0)
+        new = np.clip(x[:, 0] + step, lo, hi)
+        moved = np.abs(new - x[:, 0])
+        x[:, 0] = new
+        if np.all(moved <= 4e-16 * (1.0 + np.abs(new))):
+            break
+    h, a = _ascend(f, x, a, rho)
+    return x, h, a
+
+
+def _offset_minimum_1d(f: Function, rho: float, starts, lo, hi, tilt: float, samples):
+    """``min q``, ``q = h_ρ − tilt x``, on ``[lo, hi]`` about each start (d = 1): ``h_ρ`` is
+    there the upper envelope of the contact branches of the start, and the minimum of the
+    envelope of the best two is a smooth minimum of one of them (where it is on top) or
+    their tie (a kink). Rows whose answer the global dilation contradicts get NaN."""
+    k = starts.shape[0]
+    owner, phi, val = _branches(f, starts, rho, samples, every=True)
+    a_top, a_next = _top_two(k, owner, phi, val)
+    best_x = np.full((k, 1), np.nan)
+    best = np.full(k, np.inf)
+
+    def offer(rows, x, value, ok):
+        take = ok & (value < best[rows])
+        best[rows[take]] = value[take]
+        best_x[rows[take]] = x[take]
+
+    rows = np.flatnonzero(np.isfinite(a_top[:, 0]))
+    pair = rows[np.isfinite(a_next[rows, 0])]
+    x, h, _ = _branch_minimum(f, starts[rows], a_top[rows], rho, tilt, lo[rows], hi[rows])
+    ok = np.ones(rows.size, dtype=bool)
+    if pair.size:   # the other branch must lie below there
+        at = np.searchsorted(rows, pair)
+        other, _ = _ascend(f, x[at], a_next[pair], rho)
+        ok[at] = other <= h[at] + 1e-12 * (1.0 + np.abs(h[at]))
+    offer(rows, x, h - tilt * x[:, 0], ok)
+    if pair.size:
+        x, h, _ = _branch_minimum(f, starts[pair], a_next[pair], rho, tilt, lo[pair], hi[pair])
+        other, _ = _ascend(f, x, a_top[pair], rho)
+        offer(pair, x, h - tilt * x[:, 0], other <= h + 1e-12 * (1.0 + np.abs(h)))
+        xt, top, _, _, ok = _tie(f, starts[pair], a_top[pair], a_next[pair], rho, samples,
+                                 width=(hi - lo)[pair, None])
+        offer(pair, xt, top - tilt * xt[:, 0], ok & (xt[:, 0] >= lo[pair]) & (xt[:, 0] <= hi[pair]))
+    # nothing higher than the branches at the answer: the global dilation there
+    found = np.flatnonzero(np.isfinite(best))
+    h, _ = _dilation(f, best_x[found], rho, samples)
+    q = h - tilt * best_x[found, 0]
+    wrong = found[q > best[found] + 1e-12 * (1.0 + np.abs(best[found]))]
+    best[wrong] = np.nan
+    best[~np.isfinite(best)] = np.nan
+    return best_x, best
+
+
 def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=1e-13):
-    """Local minima of ``q(x) = h_ρ(x) − tilt · x`` from ``starts`` (d = 1: Brent's bounded
-    search on ``[x − w, x + w]``, then the tie of the two contact branches where the
-    minimum is a kink of ``h_ρ``; d = 2: compass search to ``xatol``). For the verifiers,
-    which seed it with the minima of a sampled offset.
+    """Local minima of ``q(x) = h_ρ(x) − tilt · x`` near ``starts``, for the verifiers, which
+    seed it with the minima of a sampled offset.
+
+    d = 1: on ``[x − w, x + w]`` ``h_ρ`` is the upper envelope of the contact branches of the
+    start; the minimum of the best two is a smooth minimum of one (Newton on the branch) or
+    their tie (a kink of ``h_ρ``), checked against the global dilation: exact to round-off.
+    Rows the check refuses fall back to Brent's bounded search (to ``xatol``) and the tie.
+    d = 2: compass search to ``xatol``.
 
     Parameters
     ----------
@@ -481,7 +566,7 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
     samples : int, optional
         Passed to the dilation.
     xatol : float
-        Location tolerance of the search phase.
+        Location tolerance of the searches.
 
     Returns
     -------
@@ -511,20 +596,17 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
     lo, hi = starts[:, 0] - width[0], starts[:, 0] + width[0]
     if f.domain is not None:
         lo, hi = np.maximum(lo, f.domain[0, 0]), np.minimum(hi, f.domain[0, 1])
-    at, value, _ = minimize_bounded(lambda x, rows: q(x[:, None]), lo, hi, xatol)
-    x = at[:, None]
-    # a minimum at a kink: the two best branches tie there
-    owner, phi, val = _branches(f, x, rho, samples, every=True)
-    order = np.lexsort((-val, owner))
-    owner, phi = owner[order], phi[order]
-    head = np.r_[True, owner[1:] != owner[:-1]]
-    second = np.r_[False, ~head[1:] & head[:-1]]
-    rows = np.intersect1d(owner[head], owner[second])
-    if rows.size:
-        first_phi = phi[head][np.searchsorted(owner[head], rows)]
-        second_phi = phi[second][np.searchsorted(owner[second], rows)]
-        xt, top, _, _, ok = _tie(f, x[rows], first_phi, second_phi, rho, samples)
-        better = ok & (top - xt[:, 0] * tilt[0] <= value[rows])
-        x[rows[better]] = xt[better]
-        value[rows[better]] = (top - xt[:, 0] * tilt[0])[better]
+    x, value = _offset_minimum_1d(f, rho, starts, lo, hi, float(tilt[0]), samples)
+    rows = np.flatnonzero(~np.isfinite(value))
+    if rows.size:   # Brent's search, then the tie at a kink
+        at, val, _ = minimize_bounded(lambda t, sub: q(t[:, None]), lo[rows], hi[rows], xatol)
+        x[rows, 0], value[rows] = at, val
+        owner, phi, branch = _branches(f, x[rows], rho, samples, every=True)
+        a_top, a_next = _top_two(rows.size, owner, phi, branch)
+        pair = np.flatnonzero(np.isfinite(a_next[:, 0]))
+        if pair.size:
+            xt, top, _, _, ok = _tie(f, x[rows[pair]], a_top[pair], a_next[pair], rho, samples)
+            better = ok & (top - xt[:, 0] * tilt[0] <= value[rows[pair]])
+            x[rows[pair[better]]] = xt[better]
+            value[rows[pair[better]]] = (top - xt[:, 0] * tilt[0])[better]
     return x, value

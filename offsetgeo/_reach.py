@@ -121,6 +121,19 @@ def _balls_minimum(f, box, samples_per_axis):
     else:
         at, vals = compass_search(radius, centres, t[candidates], step, 1e-5,
                                   project=lambda pts, rows: np.clip(pts, box[:, 0], box[:, 1]))
+    if f.domain is not None:
+        # t* jumps up at the end of a restricted graph (the blocking part is cut off): near a
+        # face of the domain the infimum is the limit from inside, evaluated 1e-9 inside it
+        lo, hi = f.domain[:, 0], f.domain[:, 1]
+        inset = 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
+        near = np.abs(at - lo) <= 2 * step
+        near_hi = np.abs(at - hi) <= 2 * step
+        rows = np.flatnonzero(np.any(near | near_hi, axis=1))
+        if rows.size:
+            inner = np.where(near[rows], lo + inset, np.where(near_hi[rows], hi - inset, at[rows]))
+            limit = np.asarray(max_ball_radius(f, inner, t_max=t_max))
+            better = limit < vals[rows]
+            at[rows[better]], vals[rows[better]] = inner[better], limit[better]
     k = int(np.argmin(vals))
     return float(vals[k]), (at[k, 0] if d == 1 else at[k])
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
-from ._graph import curvatures, normal_lift
-from ._numerics import find_root, grid_local_extrema, mesh, minimize_bounded
+from ._graph import curvatures, face_curvature, normal_lift
+from ._numerics import backtrack, find_root, grid_local_extrema, mesh, minimize_bounded, solve_small
 from ._projection import footpoint, polish, project
 from ._results import Result
 from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
@@ -39,7 +39,8 @@ def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
     * the global projection of ``c`` finds a graph point strictly inside it (distance below
       ``t`` beyond round-off: a certificate, converged or not); or
     * θ is not even a local minimum of the distance, ``t κ_max(θ) > 1`` (exact at a
-      centre of curvature, where the distances tie to fourth order; interior points); or
+      centre of curvature, where the distances tie to fourth order; on a face of a domain
+      box, the curvature along the face; none at a corner or an end); or
     * the projection converges to a distinct local footpoint, resolvable from θ: ``D`` rises
       between them, ``λ_min(∇²D) |φ − θ|²`` above round-off (near a centre of curvature
       ``D`` is so flat that the solver stops anywhere in θ's own basin).
@@ -64,9 +65,12 @@ def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
                                                                                          None] * H
         lam = np.linalg.eigvalsh(M)[:, 0]
         moved[moved] = lam * gap[moved] ** 2 > scale[moved] * (1.0 + t[moved])
-    interior = np.ones(theta.shape[0], dtype=bool) if f.domain is None else \
-        np.all((theta > f.domain[:, 0]) & (theta < f.domain[:, 1]), axis=1)
-    focal = interior & (t * curvatures(f, theta, "at the tested points")[:, 0] > 1.0 + 4e-16)
+    if f.domain is None:
+        kappa = curvatures(f, theta, "at the tested points")[:, 0]
+    else:   # on a face of the domain: the curvature along the face (none at a corner)
+        _, g, H = f.evaluate(theta, 2)
+        kappa = face_curvature(g, H, (theta > f.domain[:, 0]) & (theta < f.domain[:, 1]))
+    focal = t * kappa > 1.0 + 4e-16
     return ~(inside | moved | focal)
 
 
@@ -414,11 +418,85 @@ def _intervals_1d(f, rho, x, mask, periodic, box, tol, slivers):
     left[~np.isfinite(lefts_out)] = box[0]
     right[~np.isfinite(rights_out)] = box[1]
     intervals = np.column_stack([left, right])
+    # both edges inside: they are the two contacts of one ball (the component's bitangent
+    # ball); polishing them jointly on positions stays exact where the penetration depth,
+    # second order in thin components, is lost in round-off
+    both = np.flatnonzero(np.isfinite(lefts_out) & np.isfinite(rights_out))
+    if wrap:   # the first run's right edge and the last run's left edge form one component
+        both = both[(both != 0) & (both != len(runs) - 1)]
+    if both.size:
+        intervals[both] = _bitangent_pair(f, rho, intervals[both], 2 * step)
     if wrap:  # the last run continues into the first across the period
         period = box[1] - box[0]
         intervals[len(runs) - 1, 1] = intervals[0, 1] + period
         intervals = intervals[1:]
     return intervals[np.argsort(intervals[:, 0], kind="stable")]
+
+
+def _bitangent_pair(f, rho, pairs, reach_):
+    """Contacts ``a < b`` of the ball resting on the graph at two points (d = 1), polished from
+    ``pairs`` (m, 2) by damped Newton on ``c(a) = c(b)``, ``c = p + ρ n`` (its derivative
+    ``c' = (1 − ρκ)(1, f')``). Edges found where the curvature reaches 1/ρ (the penetration
+    there is below round-off) are where ``c'`` vanishes: Newton also starts from the pair
+    widened by its width. A pair is taken when the residual falls to round-off, within
+    ``reach_`` of the start and still a pair; otherwise the start is kept."""
+    width = pairs[:, 1] - pairs[:, 0]
+    out = pairs.copy()
+    done = np.zeros(len(pairs), dtype=bool)
+    for start in (pairs, pairs + np.column_stack([-0.5 * width, 0.5 * width])):
+        rows = np.flatnonzero(~done)
+        if rows.size == 0:
+            break
+        ab, ok = _newton_pair(f, rho, start[rows])
+        ok &= np.all(np.abs(ab - pairs[rows]) <= reach_, axis=1) \
+            & (ab[:, 1] - ab[:, 0] > 0.25 * width[rows])
+        out[rows[ok]] = ab[ok]
+        done[rows[ok]] = True
+    return out
+
+
+def _newton_pair(f, rho, ab, iters=60):
+    """Newton with backtracking on ``|G|`` for ``G(a, b) = c(a) − c(b) = 0``, rows ``ab``
+    (m, 2); returns the pairs and whether each is a solution: residual at round-off and a
+    last Newton step small against ``b − a`` (where ``c'`` vanishes the step is not)."""
+    ab = ab.copy()
+
+    def residual(ab):
+        ca = normal_lift(f, ab[:, :1], rho)
+        cb = normal_lift(f, ab[:, 1:], rho)
+        return ca - cb, np.abs(ca).max(axis=1) + np.abs(cb).max(axis=1)
+
+    def newton_step(ab, G):
+        _, g, H = f.evaluate(ab.reshape(-1, 1), 2)
+        fp, fpp = g[:, 0].reshape(-1, 2), H[:, 0, 0].reshape(-1, 2)
+        factor = 1.0 - rho * fpp / (1.0 + fp * fp) ** 1.5
+        J = np.empty((len(ab), 2, 2))
+        J[:, 0, 0], J[:, 1, 0] = factor[:, 0], factor[:, 0] * fp[:, 0]
+        J[:, 0, 1], J[:, 1, 1] = -factor[:, 1], -factor[:, 1] * fp[:, 1]
+        with np.errstate(all="ignore"):
+            step = -solve_small(J, G)
+        return np.where(np.isfinite(step), step, 0.0)
+
+    G, scale = residual(ab)
+    norm = np.linalg.norm(G, axis=1)
+    active = np.arange(len(ab))
+    for _ in range(iters):
+        if active.size == 0:
+            break
+        step = newton_step(ab[active], G[active])
+
+        def accept(rows, trial, t):
+            Gt, _ = residual(trial)
+            return np.linalg.norm(Gt, axis=1) < norm[active[rows]], trial
+
+        new, moved = backtrack(ab[active], step, accept, halvings=30)
+        Gn, _ = residual(new)
+        ab[active], G[active] = new, Gn
+        norm[active] = np.linalg.norm(Gn, axis=1)
+        active = active[moved]
+    last = newton_step(ab, G)
+    small = np.all(np.abs(last) <= 1e-2 * np.abs(ab[:, 1:] - ab[:, :1]), axis=1)
+    return ab, (norm <= 1e-14 * scale) & small
 
 
 def _edges_2d(f, rho, axes, mask, tol):
