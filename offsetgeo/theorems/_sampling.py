@@ -330,14 +330,15 @@ def exact_minimum_1d(func, x, values, slack, half_width, *, periodic) -> ExactMi
     ``slack`` of the exact ones): the discrete local minima within ``2 slack`` of the
     smallest sample refined by Brent's bounded search on ``func`` (``func(points) ->
     values``). The minimum may sit on a kink: ``precision`` is the sampled Lipschitz
-    constant times the location tolerance (``1e-10 (1 + |x|)``)."""
+    constant times twice Brent's location tolerance, ``sqrt(eps) |x| + xatol / 3``."""
     starts = candidate_minima([x], values, 2 * slack, periodic)[:, 0]
     xatol = 1e-10 * (1.0 + float(np.abs(x).max()))
     at, value, _ = minimize_bounded(lambda t, rows: func(t), starts - half_width,
                                     starts + half_width, xatol)
     k = int(np.argmin(value))
     lip = lipschitz(values, (float(x[1] - x[0]),))
-    precision = lip * 2 * xatol + 1e-12 * (1.0 + abs(float(value[k])))
+    located = math.sqrt(EPS) * abs(float(at[k])) + xatol / 3.0
+    precision = lip * 2 * located + 1e-12 * (1.0 + abs(float(value[k])))
     low = float(np.min(values))
     certified = bool(low - slack - precision <= value[k] <= low + slack + precision)
     if not certified:
