@@ -8,7 +8,7 @@ import numpy as np
 import sympy
 
 from ._expression import check_expression, parse_expression, parse_number
-from ._tape import compile_tape, evaluate_tape
+from ._tape import compile_tape, differentiate_tape, evaluate_tape
 from ._validation import as_thetas
 
 __all__ = ["Function", "as_function"]
@@ -142,14 +142,12 @@ class Function:
     # -- evaluation -----------------------------------------------------------------
 
     def _tape(self, order: int):
+        """The tape of the value and, to ``order``, its derivatives (computed once)."""
         if order not in self._tapes:
-            exprs = [self.expr]
-            if order >= 1:
-                exprs += [sympy.diff(self.expr, s) for s in self.symbols]
-            if order >= 2:
-                exprs += [sympy.diff(self.expr, a, b) for i, a in enumerate(self.symbols)
-                          for b in self.symbols[i:]]
-            self._tapes[order] = compile_tape(exprs, self.symbols)
+            if 0 not in self._tapes:
+                self._tapes[0] = compile_tape([self.expr], self.symbols)
+            if order:
+                self._tapes[order] = differentiate_tape(self._tapes[0], self.dim, order)
         return self._tapes[order]
 
     def evaluate(self, points: np.ndarray, order: int = 0):
@@ -418,6 +416,16 @@ class Function:
         return ValueError(f"{self} is not finite {what} at {where}: its {part} is NaN or "
                           f"infinite there{got}; declare a domain= on which f and its "
                           "derivatives are defined")
+
+    def __repr__(self):
+        if self._callables is not None:
+            return f"Function.from_callables({self._callables[3]}, dim={self.dim})"
+        extra = ""
+        if self.domain is not None:
+            extra += f", domain={self.domain.tolist()}"
+        if self.period is not None:
+            extra += f", period={self.period}"
+        return f"Function({str(self.expr)!r}{extra})"
 
 
 def as_function(f, *, period=None, domain=None, what: str = "f") -> Function:
