@@ -215,7 +215,10 @@ def _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin
     cand_d = np.full(kmax, np.inf)
     i0 = min(max(int(round((x1 - o1) / h1)), 0), n1 - 1)
     j0 = min(max(int(round((x2 - o2) / h2)), 0), n2 - 1)
-    best = _pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y)
+    # an upper bound of the squared distance: the best sample found by a pattern search, or
+    # the caller's bound (the distance of a known stationary point) when smaller
+    best = min(_pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y),
+               points[p, 3])
     c1 = i0 // w1
     c2 = j0 // w2
     count = 0
@@ -278,8 +281,11 @@ def _search_candidates_serial(values, origin, spacing, b1, b2, s1, s2, fmin1, fm
 
 
 
-def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray):
+def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray, bound=None):
     """Candidate footpoints of the points ``(x, y)`` (x (n, d), y (n,)) on ``grid``.
+
+    ``bound`` (n,), optional: a squared distance already attained (by a known stationary
+    point); only basins that can beat it are searched for.
 
     Returns
     -------
@@ -289,9 +295,10 @@ def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray):
         Sampled squared distances (inf in unused slots).
     """
     n, d = x.shape
-    x2 = np.zeros((n, 3))
+    x2 = np.zeros((n, 4))
     x2[:, :d] = x
     x2[:, 2] = y
+    x2[:, 3] = np.inf if bound is None else bound
     cand_theta = np.empty((n, MAX_CANDIDATES, 2))
     cand_dist = np.empty((n, MAX_CANDIDATES))
     search = _search_candidates if n >= 64 else _search_candidates_serial

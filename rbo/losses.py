@@ -148,11 +148,14 @@ def multiscale(bowl: float = 0.1, ripple: float = 0.02, freq: float = 12.0) -> F
 
 
 def exploration(seed: int = 0, n_terms: int = 6, ripple: float = 0.02) -> FunctionObjective:
-    """1-D exploration landscape: a shallow basin at 0, a deeper one at 4, seeded ripples.
+    """1-D exploration landscape: a narrow shallow well at 0, a broad deep basin at 4, ripples.
 
-    ``f(x) = 0.02 x² − 0.3 exp(−x²) − 1.0 exp(−(x − 4)²/2) + Σ_k a_k sin(ω_k x + φ_k)`` with
-    ``a_k ~ U(0, ripple)``, ``ω_k ~ U(8, 25)``, ``φ_k ~ U(0, 2π)`` from ``default_rng(seed)``.
-    Start near 0 (e.g. ``x0 = 0.3``): gradient descent stays in the shallow basin.
+    ``f(x) = 0.01 (x − 4)² − 0.3 exp(−x²/(2·0.25²)) − exp(−(x − 4)²/(2·2²))
+    + Σ_k a_k sin(ω_k x + φ_k)`` with ``a_k ~ U(0, ripple)``, ``ω_k ~ U(8, 25)``,
+    ``φ_k ~ U(0, 2π)`` from ``default_rng(seed)``. Start near 0 (e.g. ``x0 = 0.3``): gradient
+    descent and small balls stay in the narrow well; a ball much wider than the well
+    (``ρ ≳ 2``) irons it away, sees the broad basin's slope and rolls to 4 (with exact,
+    nearest-point projections; a well as wide as the basin would hold it too).
 
     Parameters
     ----------
@@ -183,7 +186,7 @@ def exploration(seed: int = 0, n_terms: int = 6, ripple: float = 0.02) -> Functi
     w = rng.uniform(8, 25, n_terms)
     p = rng.uniform(0, 2 * np.pi, n_terms)
     terms = "+".join(f"{float(a[k])!r}*sin({float(w[k])!r}*x+{float(p[k])!r})" for k in range(n_terms))
-    expr = f"0.02*x**2 - 0.3*exp(-x**2) - 1.0*exp(-(x-4)**2/2) + {terms}"
+    expr = f"0.01*(x-4)**2 - 0.3*exp(-x**2/0.125) - exp(-(x-4)**2/8) + {terms}"
     return FunctionObjective(_function(expr, domain=(-10, 14)), name=f"exploration{seed}")
 
 

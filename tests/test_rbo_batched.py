@@ -1,5 +1,7 @@
 """rbo.run_batched: the same trajectories as rbo.run ball by ball (the batched footpoint
-solver and rbo's single-point solver follow the same rules), and its input checks."""
+solver and rbo's single-point solver follow the same rules, bit for bit; a global certificate
+that moves a ball refines on one grid for the whole batch, so the same to round-off), and its
+input checks."""
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ def test_batched_equals_run(loss, starts, lr, radii, solver):
         x0 = starts[i].reshape(-1)
         tr = rbo.run(loss, rbo.rolling_ball(lr, radius, solver=solver), x0, steps,
                      on_failure="ignore")
-        assert np.array_equal(bt.theta[:, i].reshape(steps + 1, -1), np.asarray(tr.theta))
+        assert np.max(np.abs(bt.theta[:, i].reshape(steps + 1, -1) - np.asarray(tr.theta))) <= 1e-9
         assert np.array_equal(bt.evals[:, i], np.asarray(tr.evals))
         assert np.array_equal(bt.converged[1:, i], np.asarray(tr.converged[1:]))
 
