@@ -346,7 +346,12 @@ def certify_footpoints(f, points, thetas, *, resolution=None, rtol=1e-13,
     shift = _period_shift(f, x)
     xs, ts = x - shift, theta - shift
     lo, hi = _search_box(f, xs, y, radius=dist0)
-    grid = _grid(f, lo, hi, _resolution(resolution, d), resolution is None)
+    res = _resolution(resolution, d)
+    need = float(np.prod((hi - lo) * res))
+    if resolution is None and need > MAX_SAMPLES / 4:
+        # a large region (a big ball): start coarser; the grid is refined where f needs it
+        res = res * (MAX_SAMPLES / 4 / need) ** (1.0 / d)
+    grid = _grid(f, lo, hi, res, resolution is None)
     cand_theta, cand_dist = search_candidates(grid, xs, y, bound=dist0 ** 2)
     owner, slot = np.nonzero(np.isfinite(cand_dist))
     cand = cand_theta[owner, slot, :d]
