@@ -26,6 +26,7 @@ import numpy as np
 from ._compat import array_namespace
 
 from offsetgeo import Function
+from offsetgeo._validation import check_count, check_positive
 
 from ._compat import like
 from ._objective import FunctionObjective
@@ -61,8 +62,9 @@ def sine(amplitude: float = 1.0, omega: float = 1.0) -> FunctionObjective:
     >>> v, g = f.value_and_grad(np.array([0.0])); float(v), g.tolist()
     (0.0, [1.0])
     """
-    fn = _function(f"{float(amplitude)!r}*sin({float(omega)!r}*x)",
-                   period=2 * np.pi / float(omega))
+    amplitude = check_positive(amplitude, "amplitude")
+    omega = check_positive(omega, "omega (the frequency)")
+    fn = _function(f"{amplitude!r}*sin({omega!r}*x)", period=2 * np.pi / omega)
     return FunctionObjective(fn, name="sine")
 
 
@@ -87,7 +89,8 @@ def riemann_expression(n_terms: int = 100) -> str:
     >>> riemann_expression(2)
     'sin(1*x)/1+sin(4*x)/4'
     """
-    return "+".join(f"sin({n**2}*x)/{n**2}" for n in range(1, int(n_terms) + 1))
+    n_terms = check_count(n_terms, "n_terms")
+    return "+".join(f"sin({n**2}*x)/{n**2}" for n in range(1, n_terms + 1))
 
 
 def riemann(n_terms: int = 100) -> FunctionObjective:
