@@ -1,0 +1,566 @@
+"""Running a sweep: on Dask (an embedded ``LocalCluster`` or any scheduler) or serially.
+
+The client submits at most as many cells as the cluster has worker threads, records each
+result in the store as its future completes (``as_completed``), and submits the next.  A
+cell runs :func:`execute_cell` on a worker, which catches the task's exceptions and returns
+a :class:`CellResult` (done or failed, with the traceback), so a raising cell never stops
+the others.  A worker process that dies mid-cell is Dask's business: the scheduler runs
+the cell again elsewhere and the client records it once.
+
+Time limits (``timeout``): the task gets a :class:`Deadline` that starts when the cell
+starts on its worker (``rbo-analytic`` stops its run through ``rbo.run``'s callback); as a
+backstop, a watchdog thread on the client notes when each cell appears among the
+scheduler's processing tasks and, ``timeout + grace`` seconds later, cancels its future,
+records it as failed and restarts that worker (so a cell that ignores its deadline cannot
+hang a worker).  Serially the backstop is a ``SIGALRM`` timer (main thread, POSIX).
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback as tb_module
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from distributed import Client, LocalCluster, as_completed, get_worker
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ._spec import CellTimeout, Deadline
+from ._store import CellResult, Store, read_study, write_study
+from ._study import Study, differing_keys
+from ._tasks import get_task
+
+_HAS_BOKEH = importlib.util.find_spec("bokeh") is not None
+
+__all__ = ["run", "run_study", "execute_cell", "SweepSummary", "status", "SweepStatus",
+           "results", "load_curves"]
+
+
+def _grace(timeout: float) -> float:
+    """Extra seconds the backstop waits past ``timeout`` before it kills a cell."""
+    return max(2.0, 0.25 * float(timeout))
+
+
+def _where() -> str:
+    try:
+        return f"{get_worker().address} pid {os.getpid()}"
+    except ValueError:
+        return f"local:{socket.gethostname()}:{os.getpid()}"
+
+
+def execute_cell(fn, key: str, config: dict, timeout: Optional[float]) -> CellResult:
+    """Run one cell where it is called and describe the outcome (never raises, except
+    ``KeyboardInterrupt``).
+
+    Examples
+    --------
+    >>> from rbo.sweep import get_task
+    >>> cfg = get_task("rbo-analytic").config({"loss": "x**2", "steps": 3, "theta0": [1.0],
+    ...                                         "lr": 0.1, "optimizer": "sgd"})
+    >>> r = execute_cell(get_task("rbo-analytic").fn, "k", cfg, None)
+    >>> r.status, r.metrics["final_theta"], r.metrics["evals"]       # 1 → 0.8³
+    ('done', [0.512], 3)
+    """
+    started, t0 = time.time(), time.perf_counter()
+    metrics, curves, status, error, trace = {}, {}, "done", "", ""
+    try:
+        out = fn(config, Deadline(timeout))
+        metrics, curves = dict(out.metrics), dict(out.curves)
+    except Exception as err:  # the cell failed; the sweep goes on
+        status, error, trace = "failed", f"{type(err).__name__}: {err}", tb_module.format_exc()
+    return CellResult(key, status, metrics, curves, time.perf_counter() - t0, _where(),
+                      error, trace, started, time.time())
+
+
+def _failure(key: str, error: str, trace: str = "", worker: str = "") -> CellResult:
+    now = time.time()
+    return CellResult(key, "failed", worker=worker, error=error, traceback=trace,
+                      started=now, finished=now)
+
+
+# ======================================================================================
+# engines: an iterator of CellResults and how many cells are running
+
+
+class _Alarm(Exception):
+    pass
+
+
+class _SerialEngine:
+    """Cells one after the other in this process."""
+
+    name = "serial"
+
+    def __init__(self, fn, timeout):
+        self.fn, self.timeout, self.running = fn, timeout, 0
+
+    def _one(self, cell) -> CellResult:
+        use_alarm = (self.timeout is not None and hasattr(signal, "setitimer")
+                     and threading.current_thread() is threading.main_thread())
+        if not use_alarm:
+            return execute_cell(self.fn, cell.key, cell.config, self.timeout)
+        limit = self.timeout + _grace(self.timeout)
+
+        def alarm(signum, frame):
+            raise CellTimeout(f"timed out after {self.timeout:g} s (stopped by the serial "
+                              f"backstop at {limit:g} s: the task ignored its deadline)")
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            return execute_cell(self.fn, cell.key, cell.config, self.timeout)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def results(self, cells):
+        for cell in cells:
+            self.running = 1
+            result = self._one(cell)
+            self.running = 0
+            yield result
+
+
+class _Watchdog(threading.Thread):
+    """Client-side backstop for ``timeout``: cancels cells running past ``timeout + grace``
+    (timed from when the scheduler first lists them as processing on a worker) and restarts
+    their workers."""
+
+    def __init__(self, client, timeout: float, poll: float = 0.25):
+        super().__init__(daemon=True, name="rbo-sweep-watchdog")
+        self.client, self.limit, self.poll = client, timeout + _grace(timeout), poll
+        self.lock = threading.Lock()
+        self.tracked: dict = {}     # dask key -> (future, cell key)
+        self.seen: dict = {}        # dask key -> (first seen, worker)
+        self.expired: dict = {}     # cell key -> worker
+        self.stopped = threading.Event()
+
+    def track(self, future, key):
+        with self.lock:
+            self.tracked[future.key] = (future, key)
+
+    def untrack(self, future):
+        with self.lock:
+            self.tracked.pop(future.key, None)
+            self.seen.pop(future.key, None)
+
+    def stop(self):
+        self.stopped.set()
+
+    def run(self):
+        while not self.stopped.wait(self.poll):
+            try:
+                processing = self.client.processing()
+            except Exception:  # the client is closing
+                continue
+            now, overdue = time.monotonic(), []
+            with self.lock:
+                for worker, keys in processing.items():
+                    for k in keys:
+                        if k in self.tracked and self.seen.get(k, (0, None))[1] != worker:
+                            self.seen[k] = (now, worker)
+                for k, (t0, worker) in list(self.seen.items()):
+                    if k in self.tracked and now - t0 > self.limit:
+                        future, key = self.tracked.pop(k)
+                        self.seen.pop(k)
+                        self.expired[key] = worker
+                        overdue.append((future, worker))
+            for future, _ in overdue:
+                future.cancel()
+            workers = sorted({worker for _, worker in overdue})
+            if workers:
+                try:
+                    self.client.restart_workers(workers)
+                except Exception as err:  # e.g. a worker without a nanny
+                    warnings.warn(f"could not restart worker(s) {', '.join(workers)} after a "
+                                  f"timed-out cell ({err}); it may still be running there",
+                                  RuntimeWarning)
+
+
+class _DaskEngine:
+    """Cells on a Dask cluster, at most one per worker thread in flight."""
+
+    def __init__(self, client, fn, timeout, on_submit):
+        self.client, self.fn, self.timeout, self.on_submit = client, fn, timeout, on_submit
+        self.inflight: dict = {}
+        self.name = f"dask {client.scheduler.address}"
+        self._slots, self._slots_at = 1, -1.0
+
+    @property
+    def running(self) -> int:
+        return len(self.inflight)
+
+    def _capacity(self) -> int:
+        if time.monotonic() - self._slots_at > 1.0:
+            self._slots = max(1, sum(self.client.nthreads().values()))
+            self._slots_at = time.monotonic()
+        return self._slots
+
+    def results(self, cells):
+        pending = iter(cells)
+        done = as_completed(loop=self.client.loop)
+        watchdog = _Watchdog(self.client, self.timeout) if self.timeout is not None else None
+        if watchdog is not None:
+            watchdog.start()
+        run_id = f"{os.getpid()}-{time.time_ns()}"
+
+        def fill():
+            batch = []
+            for _ in range(self._capacity() - len(self.inflight)):
+                cell = next(pending, None)
+                if cell is None:
+                    break
+                fut = self.client.submit(execute_cell, self.fn, cell.key, cell.config,
+                                         self.timeout, key=f"rbo-cell-{cell.key}-{run_id}",
+                                         pure=False, retries=0)
+                self.inflight[fut] = cell
+                done.add(fut)
+                batch.append(cell.key)
+                if watchdog is not None:
+                    watchdog.track(fut, cell.key)
+            if batch:
+                self.on_submit(batch)
+
+        try:
+            fill()
+            for fut in done:
+                cell = self.inflight.pop(fut)
+                if watchdog is not None:
+                    watchdog.untrack(fut)
+                yield self._outcome(fut, cell, watchdog)
+                fut.release()
+                fill()
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
+            if self.inflight:
+                self.client.cancel(list(self.inflight))
+                self.inflight.clear()
+
+    def _outcome(self, fut, cell, watchdog) -> CellResult:
+        if fut.status == "finished":
+            return fut.result()
+        if fut.status == "cancelled":
+            worker = (watchdog.expired.get(cell.key) if watchdog is not None else None)
+            if worker is not None:
+                return _failure(cell.key, f"CellTimeout: timed out after {self.timeout:g} s "
+                                f"(still running {_grace(self.timeout):g} s later: cancelled, "
+                                f"worker restarted)", worker=worker)
+            return _failure(cell.key, "CancelledError: the scheduler cancelled the cell")
+        err = fut.exception()
+        trace = "".join(tb_module.format_exception(type(err), err, fut.traceback()))
+        return _failure(cell.key, f"{type(err).__name__}: {err}", trace)
+
+
+# ======================================================================================
+# run
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What one ``run`` did.
+
+    Attributes
+    ----------
+    out : str
+        The sweep directory.
+    task : str
+    cells : int
+        Cells in the grid.
+    skipped : int
+        Cells already done (and failed ones, without ``retry_failed``) not run again.
+    ran : int
+        Cells computed and recorded by this run.
+    done, failed : int
+        Cells of the grid done / failed after this run.
+    seconds : float
+    engine : str
+    """
+
+    out: str
+    task: str
+    cells: int
+    skipped: int
+    ran: int
+    done: int
+    failed: int
+    seconds: float
+    engine: str
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(f"rbo sweep: {text}", file=sys.stderr, flush=True)
+
+
+def _check_options(client, scheduler, workers, serial, timeout):
+    given = [v for v in (client, scheduler, True if serial else None) if v is not None]
+    if len(given) > 1:
+        raise ValueError("give at most one of client=, scheduler= and serial=True")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if workers is not None and (client is not None or scheduler is not None or serial):
+        raise ValueError("workers= sets the size of the embedded local cluster; it does not "
+                         "apply with client=, scheduler= or serial=True")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+def _connect(scheduler: str, connect_timeout: float) -> Client:
+    try:
+        return Client(scheduler, timeout=connect_timeout, set_as_default=False)
+    except Exception as err:  # any failure to connect is the user's address or network
+        raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r} within "
+                         f"{connect_timeout:g} s ({type(err).__name__}: {err}); check the "
+                         "address, or drop --scheduler to use a local cluster") from None
+
+
+def _prepare_directory(out: Path, study: Study) -> dict:
+    """Refuse a directory made by another configuration; ``{key: status}`` stored there."""
+    saved = read_study(out)
+    if saved is None:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise ValueError(f"{str(out)!r} exists and is not a sweep directory: give a new or "
+                             "empty --out")
+        return {}
+    diffs = differing_keys(saved, study)
+    if diffs:
+        raise ValueError(f"{str(out)!r} holds a sweep of another configuration: "
+                         f"{'; '.join(diffs)}. Use another --out, or restore the configuration")
+    if not (out / "results.sqlite").exists():
+        return {}
+    with Store(out) as store:
+        return store.statuses()
+
+
+def run(task, grid=None, *, out, fixed=None, client=None, scheduler=None, workers=None,
+        serial: bool = False, retry_failed: bool = False, timeout=None, progress: bool = True,
+        connect_timeout: float = 10.0) -> SweepSummary:
+    """Run every cell of a grid not already done in ``out``, on Dask or serially.
+
+    Parameters
+    ----------
+    task : str or Task
+        ``"rbo-analytic"``, ``"verify"`` or a registered task (:data:`TASKS`).
+    grid : mapping of str -> list or range table
+        The axes (see :func:`axis_values`); ``{}`` is one cell.
+    out : path
+        The sweep directory (created; reused to resume).
+    fixed : mapping, optional
+        The fixed arguments.
+    client : distributed.Client, optional
+        Run on this client's cluster.
+    scheduler : str, optional
+        Address of a Dask scheduler to connect to (``tcp://host:8786``).
+    workers : int, optional
+        Size of the embedded ``LocalCluster`` (processes, one thread each; default: the
+        number of CPU cores) used when none of ``client``, ``scheduler``, ``serial`` is given.
+    serial : bool
+        Run in this process, without Dask.
+    retry_failed : bool
+        Run failed cells again.
+    timeout : float, optional
+        Seconds a cell may run; past it the cell is recorded as failed.
+    progress : bool
+        Progress bar and messages on stderr.
+    connect_timeout : float
+        Seconds to wait for ``scheduler``.
+
+    Returns
+    -------
+    SweepSummary
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After Ctrl-C, once the finished cells are stored and the rest cancelled.
+
+    See Also
+    --------
+    run_study, status, report
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> s = sweep.run("rbo-analytic", {"lr": [0.1, 0.2], "seed": [0, 1]}, out=tempfile.mkdtemp(),
+    ...               fixed={"loss": "x**2", "steps": 5, "theta0": [1.0], "radius": 0.5},
+    ...               serial=True, progress=False)
+    >>> s.cells, s.ran, s.done, s.failed
+    (4, 4, 4, 0)
+    """
+    study = Study(task, {} if grid is None else grid, fixed={} if fixed is None else fixed)
+    return run_study(study, out=out, client=client, scheduler=scheduler, workers=workers,
+                     serial=serial, retry_failed=retry_failed, timeout=timeout,
+                     progress=progress, connect_timeout=connect_timeout)
+
+
+def run_study(study: Study, *, out, client=None, scheduler=None, workers=None,
+              serial: bool = False, retry_failed: bool = False, timeout=None,
+              progress: bool = True, connect_timeout: float = 10.0) -> SweepSummary:
+    """:func:`run` for a :class:`Study` (e.g. from :func:`load_study`)."""
+    t_start = time.perf_counter()
+    _check_options(client, scheduler, workers, serial, timeout)
+    cells = study.cells()
+    out = Path(out)
+    stored = _prepare_directory(out, study)
+    done_before = sum(stored.get(c.key) == "done" for c in cells)
+    failed_before = sum(stored.get(c.key) == "failed" for c in cells)
+    todo = [c for c in cells if stored.get(c.key) is None
+            or (retry_failed and stored[c.key] == "failed")]
+    skipped = len(cells) - len(todo)
+    note = f"{len(cells)} cells: {done_before} already done"
+    if failed_before:
+        note += (f", {failed_before} failed" + (" (retried)" if retry_failed
+                                                else " (skipped; --retry-failed reruns them)"))
+    _say(progress, f"{note}, {len(todo)} to run")
+    if not todo:
+        write_study(out, study.to_dict())
+        return SweepSummary(str(out), study.task.name, len(cells), skipped, 0, done_before,
+                            failed_before, time.perf_counter() - t_start, "none")
+
+    own_cluster = None
+    if not serial:
+        if client is None and scheduler is not None:
+            client = own_cluster = _connect(scheduler, connect_timeout)
+        elif client is None:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                   processes=True, dashboard_address=":0",
+                                   silence_logs=logging.ERROR)
+            client = own_cluster = Client(cluster, set_as_default=False)
+        if "dashboard" in client.scheduler_info().get("services", {}):
+            _say(progress, f"Dask dashboard: {client.dashboard_link}"
+                 + ("" if _HAS_BOKEH else " (its plots need bokeh: pip install bokeh)"))
+    out.mkdir(parents=True, exist_ok=True)
+    write_study(out, study.to_dict())
+    store = Store(out, create=True)
+    task = study.task
+    engine = (_SerialEngine(task.fn, timeout) if serial else
+              _DaskEngine(client, task.fn, timeout, on_submit=lambda keys: store.submitted(keys, session)))
+    session = store.begin(study.to_dict(), engine.name)
+    stream = engine.results(todo)
+    configs = {c.key: c.config for c in todo}
+    counts = {"done": 0, "failed": 0}
+    outcome = "error"
+    bar = tqdm(total=len(todo), unit="cell", desc="sweep", disable=not progress or not todo,
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        for result in stream:
+            store.record(result, task=task.name, config=configs[result.key], session=session,
+                         version=__version__)
+            counts[result.status] += 1
+            bar.set_postfix_str(f"done {counts['done']}, failed {counts['failed']}, "
+                                f"running {engine.running}", refresh=False)
+            bar.update(1)
+        outcome = "completed"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        stream.close()
+        bar.close()
+        store.end(session, outcome)
+        final = store.statuses()
+        store.close()
+        if own_cluster is not None:
+            cluster = getattr(own_cluster, "cluster", None)
+            own_cluster.close()
+            if cluster is not None:
+                cluster.close()
+        n_done = sum(final.get(c.key) == "done" for c in cells)
+        n_failed = sum(final.get(c.key) == "failed" for c in cells)
+        ran = counts["done"] + counts["failed"]
+        if outcome == "interrupted":
+            _say(progress, f"interrupted: {ran} cells recorded in this run, {n_done} of "
+                 f"{len(cells)} done in all; run the same command again to resume")
+        else:
+            _say(progress, f"{ran} cells run in {time.perf_counter() - t_start:.1f} s: "
+                 f"{counts['done']} done, {counts['failed']} failed; {n_done} of {len(cells)} "
+                 f"done in all ({out})")
+    return SweepSummary(str(out), task.name, len(cells), skipped, ran, n_done, n_failed,
+                        time.perf_counter() - t_start, engine.name)
+
+
+# ======================================================================================
+# status
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """Where a sweep directory stands.
+
+    Attributes
+    ----------
+    out, task, version : str
+    cells : int
+        Cells in the saved study's grid.
+    done, failed, running, left : int
+        Cells of the grid done, failed, in flight in a live run, not yet run.
+    other : int
+        Stored cells outside the saved grid (from an earlier set of axes).
+    failures : tuple of (key, config, error)
+    """
+
+    out: str
+    task: str
+    version: str
+    cells: int
+    done: int
+    failed: int
+    running: int
+    left: int
+    other: int
+    failures: tuple
+
+
+def status(out) -> SweepStatus:
+    """Count the done / failed / running / left cells of a sweep directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> d = tempfile.mkdtemp()
+    >>> _ = sweep.run("rbo-analytic", {"lr": [0.1, 0.2]}, out=d, serial=True, progress=False,
+    ...               fixed={"loss": "x**2", "steps": 5, "theta0": [1.0], "optimizer": "sgd"})
+    >>> st = sweep.status(d); st.cells, st.done, st.failed, st.left
+    (2, 2, 0, 0)
+    """
+    out = Path(out)
+    saved = read_study(out)
+    with Store(out) as store:
+        stored = store.statuses()
+        running = {r[0] for r in store.running()}
+        rows = {r.key: r for r in store.rows(status="failed")}
+    if saved is None:
+        raise ValueError(f"{str(out)!r} has no study.json: it was not made by `rbo sweep run`")
+    study = Study(get_task(saved["task"]), saved["axes"], fixed=saved["fixed"])
+    keys = [c.key for c in study.cells(version=saved["version"], check=False)]
+    done = sum(stored.get(k) == "done" for k in keys)
+    failed = [k for k in keys if stored.get(k) == "failed"]
+    run_now = sum(k in running and k not in stored for k in keys)
+    failures = tuple((k, rows[k].config, rows[k].error) for k in failed)
+    return SweepStatus(str(out), saved["task"], saved["version"], len(keys), done, len(failed),
+                       run_now, len(keys) - done - len(failed) - run_now,
+                       len(set(stored) - set(keys)), failures)
+
+
+def results(out, status: Optional[str] = None) -> list:
+    """Every stored cell of a sweep directory as :class:`CellRow` (optionally one status)."""
+    with Store(out) as store:
+        return store.rows(status)
+
+
+def load_curves(out, key: str) -> dict:
+    """The curves stored for one cell (``{}`` when none)."""
+    with Store(out) as store:
+        return store.curves(key)
