@@ -271,7 +271,7 @@ def test_seeds_drive_start_and_gradient_noise(tmp_path):
 
 def test_interrupted_client_then_rerun_computes_only_the_rest(client, tmp_path):
     study = tmp_path / "slow.toml"
-    study.write_text(EXAMPLE.read_text().replace("steps = 50", "steps = 400"))
+    study.write_text(EXAMPLE.read_text().replace("steps = 50", "steps = 300"))
     out = tmp_path / "slow"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "rbo", "sweep", "run", str(study), "--out",
@@ -279,6 +279,8 @@ def test_interrupted_client_then_rerun_computes_only_the_rest(client, tmp_path):
                             env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert _wait_until(lambda: _count_rows(out) >= 2), "no cell finished"
+        with pytest.raises(ValueError, match=f"being run by another process \\(pid {proc.pid}\\)"):
+            sweep.run_study(sweep.load_study(study), out=out, serial=True, progress=False)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -309,7 +311,7 @@ def test_killed_worker_mid_sweep_loses_and_duplicates_nothing(client, tmp_path):
                 return False
             for addr, keys in client.processing().items():
                 if keys and addr in pids:
-                    killed.update(addr=addr, keys=list(keys))
+                    killed.update(addr=addr, keys=list(keys), status=sweep.status(out))
                     os.kill(pids[addr], signal.SIGKILL)
                     return True
             return False
@@ -322,6 +324,8 @@ def test_killed_worker_mid_sweep_loses_and_duplicates_nothing(client, tmp_path):
                         client=client, progress=False)
     thread.join()
     assert killed, "no worker was killed mid-cell"
+    st = killed["status"]                                # seen from outside while it ran
+    assert st.cells == 8 and st.done >= 2 and st.running >= 1 and st.done + st.running + st.left == 8
     assert (summary.ran, summary.done, summary.failed) == (8, 8, 0)
     keys = _log_keys(out)
     assert len(keys) == 8 and len(set(keys)) == 8

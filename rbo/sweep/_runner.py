@@ -240,8 +240,9 @@ class _DaskEngine:
                 fut.release()
                 fill()
         finally:
-            if watchdog is not None:
+            if watchdog is not None:   # let a restart in progress finish before returning
                 watchdog.stop()
+                watchdog.join(timeout=120.0)
             if self.inflight:
                 self.client.cancel(list(self.inflight))
                 self.inflight.clear()
@@ -339,6 +340,11 @@ def _prepare_directory(out: Path, study: Study) -> dict:
     if not (out / "results.sqlite").exists():
         return {}
     with Store(out) as store:
+        here = socket.gethostname()
+        for _, host, pid in store.live_sessions():
+            if host == here and pid != os.getpid():
+                raise ValueError(f"{str(out)!r} is being run by another process (pid {pid}); "
+                                 "wait for it to finish or stop it first")
         return store.statuses()
 
 

@@ -198,13 +198,17 @@ class Store:
         """``[(key, session, status), ...]``: every result ever recorded, in order."""
         return list(self._conn.execute("SELECT key, session, status FROM log ORDER BY id"))
 
-    def running(self) -> list:
-        """``[(key, session, host, pid), ...]`` of cells submitted by a live session."""
-        rows = self._conn.execute(
-            "SELECT i.key, s.id, s.host, s.pid FROM inflight i JOIN sessions s ON i.session = s.id "
-            "WHERE s.ended IS NULL")
+    def live_sessions(self) -> list:
+        """``[(session, host, pid), ...]`` of runs that have not ended and whose process is
+        alive (a run on another host counts as alive until it ends)."""
+        rows = self._conn.execute("SELECT id, host, pid FROM sessions WHERE ended IS NULL")
         here = socket.gethostname()
-        return [r for r in rows if r[2] != here or _pid_alive(r[3])]
+        return [r for r in rows if r[1] != here or _pid_alive(r[2])]
+
+    def running(self) -> list:
+        """``[(key, session), ...]`` of cells submitted by a live session."""
+        live = {r[0] for r in self.live_sessions()}
+        return [r for r in self._conn.execute("SELECT key, session FROM inflight") if r[1] in live]
 
     def curves(self, key: str) -> dict:
         """The curves of a cell (``{}`` when it stored none)."""
