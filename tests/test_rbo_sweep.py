@@ -176,6 +176,18 @@ def test_axis_values_and_studies():
         assert sweep.load_study(path).cells()
 
 
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+def test_grid_has_one_cell_per_combination(sizes):
+    names = ["lr", "radius", "seed"][:len(sizes)]
+    axes = {n: ([k for k in range(m)] if n == "seed" else [0.1 * (k + 1) for k in range(m)])
+            for n, m in zip(names, sizes)}
+    fixed = {"loss": "x**2", "steps": 1, "theta0": [0.5], "lr": 0.1, "radius": 0.3}
+    cells = sweep.Study("rbo-analytic", axes, fixed={k: v for k, v in fixed.items() if k not in axes}).cells()
+    assert len(cells) == math.prod(sizes) == len({c.key for c in cells})
+    combos = {tuple(c.config[n] for n in names) for c in cells}
+    assert len(combos) == math.prod(sizes)
+
+
 def test_cell_keys_are_stable_and_complete():
     cfg = {"loss": LOSS, "steps": 50, "theta0": [1.0], "lr": 0.1, "radius": 0.2}
     a = sweep.Study("rbo-analytic", {}, fixed=cfg).cells()[0]
@@ -455,6 +467,12 @@ def test_report_with_accuracy_failures_divergence_and_profile(tmp_path):
     assert np.all(pr.ratios[:, 0] == 1.0) and np.all(pr.ratios[:, 1] > 1.0)
     assert pr.fractions[0].tolist() == [1.0] * len(pr.taus)
     assert {Path(f).name for f in rep.files} >= {"profile.png", "profile.csv", "profile_costs.csv"}
+    # a target nobody reaches on b, and SGD not on a (its best accuracy there is 0.80)
+    hard = sweep.report(out, target=0.85, write=False).profile
+    # rbo on a (lr 0.2, r = 0.4 and 0.404): 0.9 (1 - (1 - r)^t) >= 0.85 iff (1 - r)^t <= 1/18,
+    # first at t = 6 for both seeds (0.6^5 = 0.078, 0.6^6 = 0.047, 0.596^5 = 0.075) -> 60 evals
+    assert hard.costs.tolist() == [[60.0, math.inf], [math.inf, math.inf]]
+    assert hard.fractions.tolist() == [[0.5] * len(hard.taus), [0.0] * len(hard.taus)]
 
 
 def test_verify_task_matches_offsetgeo(tmp_path):

@@ -18,58 +18,33 @@ from functools import lru_cache
 import numpy as np
 import offsetgeo
 
-from .. import entropy_sgd, objective, rolling_ball, sam, sgd
+from .. import objective
 from .. import run as run_optimizer
+from ._optimizers import OPTIMIZER_PARAMS, TUNED, applicable, make_optimizer
 from ._spec import REQUIRED, CellOutput, CellTimeout, Param, Task
 
-__all__ = ["ANALYTIC", "OPTIMIZER_OPTIONS"]
+__all__ = ["ANALYTIC"]
 
-#: optimizer name -> (factory, its options besides lr, as task parameters)
-OPTIMIZER_OPTIONS = {
-    "rbo": (rolling_ball, ("radius", "solver", "variant", "loss_scale", "tol", "max_iter")),
-    "sgd": (sgd, ("momentum", "nesterov")),
-    "sam": (sam, ("rho_sam",)),
-    "entropy-sgd": (entropy_sgd, ("inner_lr", "gamma", "inner_steps", "noise", "alpha")),
-}
-
-_COMMON = ("loss", "period", "domain", "optimizer", "steps", "theta0", "lr", "seed",
-           "theta0_noise", "grad_noise", "divergence")
-
-PARAMS = {
+_OWN = {
     "loss": Param("str", REQUIRED, "offsetgeo expression of the loss, e.g. 'sin(x) + 0.3*sin(5*x)'"),
     "period": Param("json", None, "period(s) of the loss (number, '2*pi', or one per variable)"),
     "domain": Param("json", None, "domain box of the loss: [lo, hi] or [[lo, hi], ...]"),
-    "optimizer": Param("str", "rbo", "the optimizer", choices=tuple(OPTIMIZER_OPTIONS)),
     "steps": Param("int", REQUIRED, "optimizer steps"),
     "theta0": Param("floats", REQUIRED, "start θ_0 (one number per variable)"),
-    "lr": Param("float", REQUIRED, "learning rate η"),
     "seed": Param("int", 0, "seed of the start noise, gradient noise and Entropy-SGD"),
     "theta0_noise": Param("float", 0.0, "standard deviation of the random start around theta0"),
     "grad_noise": Param("float", 0.0, "standard deviation of additive gradient noise"),
     "divergence": Param("float", 1e12, "stop when |θ| exceeds this (status 'diverged')"),
-    "radius": Param("float", REQUIRED, "RBO: ball radius ρ"),
-    "solver": Param("str", "newton", "RBO: footpoint solver"),
-    "variant": Param("str", "footpoint", "RBO: 'footpoint' or 'distance'"),
-    "loss_scale": Param("float", 1.0, "RBO: λ, the ball rolls on λ f"),
-    "tol": Param("float", 1e-10, "RBO: footpoint tolerance"),
-    "max_iter": Param("int", None, "RBO: footpoint iteration cap"),
-    "momentum": Param("float", 0.0, "SGD: momentum μ"),
-    "nesterov": Param("bool", False, "SGD: Nesterov momentum"),
-    "rho_sam": Param("float", 0.05, "SAM: perturbation radius"),
-    "inner_lr": Param("float", 0.1, "Entropy-SGD: inner step η'"),
-    "gamma": Param("float", 0.03, "Entropy-SGD: coupling γ"),
-    "inner_steps": Param("int", 20, "Entropy-SGD: inner Langevin steps L"),
-    "noise": Param("float", 1e-4, "Entropy-SGD: Langevin noise ε"),
-    "alpha": Param("float", 0.75, "Entropy-SGD: averaging α"),
 }
+
+PARAMS = {**_OWN, **OPTIMIZER_PARAMS}
 
 _METRICS = ("final_loss", "final_theta", "evals", "status", "message", "steps", "min_loss",
             "final_grad_norm", "unconverged", "run_seconds")
 
 
 def _relevant(config: dict) -> set:
-    _, options = OPTIMIZER_OPTIONS.get(config.get("optimizer"), (None, ()))
-    return set(_COMMON) | set(options)
+    return set(_OWN) | applicable(config)
 
 
 @lru_cache(maxsize=64)
@@ -82,20 +57,12 @@ def _loss_function(config: dict) -> offsetgeo.Function:
     return _function(config["loss"], json.dumps(config.get("period")), json.dumps(config.get("domain")))
 
 
-def _optimizer(config: dict):
-    factory, options = OPTIMIZER_OPTIONS[config["optimizer"]]
-    kw = {k: config[k] for k in options if config.get(k) is not None}
-    if config["optimizer"] == "entropy-sgd":
-        kw["seed"] = config["seed"]
-    return factory(config["lr"], **kw)
-
-
 def _check(config: dict) -> None:
     f = _loss_function(config)
     if len(config["theta0"]) != f.dim:
         raise ValueError(f"theta0 has {len(config['theta0'])} entries but the loss "
                          f"{config['loss']!r} has {f.dim} variable(s) {f.variables}")
-    _optimizer(config)
+    make_optimizer(config, config["seed"])
 
 
 class _NoisyGradient:
@@ -125,7 +92,7 @@ def run_analytic(config: dict, deadline) -> CellOutput:
     obj = _NoisyGradient(base, config["grad_noise"], config["seed"]) if config["grad_noise"] > 0 else base
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        traj = run_optimizer(obj, _optimizer(config), theta0, config["steps"],
+        traj = run_optimizer(obj, make_optimizer(config, config["seed"]), theta0, config["steps"],
                              callback=lambda t, state, info: deadline.expired(),
                              on_unconverged="ignore", divergence=config["divergence"])
     if traj.status == "callback":
@@ -162,8 +129,7 @@ ANALYTIC = Task(
     check=_check,
     primary=("final_loss", "min"),
     cost_curve=("evals", "loss"),
-    hyper=("lr", "radius", "solver", "variant", "loss_scale", "tol", "max_iter", "momentum",
-           "nesterov", "rho_sam", "inner_lr", "gamma", "inner_steps", "noise", "alpha"),
+    hyper=TUNED,
     group="optimizer",
     heatmap=("radius", "lr"),
     seed="seed",

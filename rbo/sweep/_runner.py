@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from distributed import Client, LocalCluster, as_completed, get_worker
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -89,10 +89,6 @@ def _failure(key: str, error: str, trace: str = "", worker: str = "") -> CellRes
 
 # ======================================================================================
 # engines: an iterator of CellResults and how many cells are running
-
-
-class _Alarm(Exception):
-    pass
 
 
 class _SerialEngine:
@@ -186,6 +182,16 @@ class _Watchdog(threading.Thread):
                                   RuntimeWarning)
 
 
+class _IgnoreInterrupt(WorkerPlugin):
+    """Workers of the embedded cluster ignore SIGINT: Ctrl-C in a terminal reaches every
+    process of the group, and only the client should stop (it then closes the cluster)."""
+
+    name = "rbo-sweep-ignore-sigint"
+
+    def setup(self, worker):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _DaskEngine:
     """Cells on a Dask cluster, at most one per worker thread in flight."""
 
@@ -236,9 +242,10 @@ class _DaskEngine:
                 cell = self.inflight.pop(fut)
                 if watchdog is not None:
                     watchdog.untrack(fut)
-                yield self._outcome(fut, cell, watchdog)
+                outcome = self._outcome(fut, cell, watchdog)
                 fut.release()
                 fill()
+                yield outcome
         finally:
             if watchdog is not None:   # let a restart in progress finish before returning
                 watchdog.stop()
@@ -443,6 +450,7 @@ def run_study(study: Study, *, out, client=None, scheduler=None, workers=None,
                                    processes=True, dashboard_address=":0",
                                    silence_logs=logging.ERROR)
             client = own_cluster = Client(cluster, set_as_default=False)
+            client.register_plugin(_IgnoreInterrupt())
         if "dashboard" in client.scheduler_info().get("services", {}):
             _say(progress, f"Dask dashboard: {client.dashboard_link}"
                  + ("" if _HAS_BOKEH else " (its plots need bokeh: pip install bokeh)"))
