@@ -133,4 +133,5 @@ ANALYTIC = Task(
     group="optimizer",
     heatmap=("radius", "lr"),
     seed="seed",
+    show=("status",),
 )

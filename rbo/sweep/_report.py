@@ -58,6 +58,7 @@ class _Group:
     diverged: int
     evals: tuple          # evals of the valid seeds
     keys: tuple           # every cell key of the group
+    shown: dict           # metric -> its distinct values over the group's done cells, as text
 
     @property
     def n(self) -> int:
@@ -122,9 +123,11 @@ def _groups(rows, task, metric) -> list:
         values = tuple(v for k, v in kinds if k == "valid")
         evals = tuple(float(r.evals) for r, (k, _) in zip(members, kinds)
                       if k == "valid" and r.evals is not None)
+        shown = {m: " / ".join(sorted({_fmt_value(r.metrics.get(m)) for r in members
+                                       if r.status == "done"})) for m in task.show}
         out.append(_Group(config, values, sum(k == "failed" for k, _ in kinds),
                           sum(k == "diverged" for k, _ in kinds), evals,
-                          tuple(r.key for r in members)))
+                          tuple(r.key for r in members), shown))
     return sorted(out, key=lambda g: _order(g.config))
 
 
@@ -600,11 +603,13 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
     varying = _varying(groups, task) or sorted({k for g in groups for k in g.config})
     summary = folder / "summary.csv"
     _write_csv(summary, varying + [f"{metric}_mean", f"{metric}_std", "seeds_valid",
-                                   "seeds_failed", "seeds_diverged", "evals_mean", "config"],
+                                   "seeds_failed", "seeds_diverged", "evals_mean"]
+               + list(task.show) + ["config"],
                [[_fmt_value(g.config.get(k)) for k in varying]
                 + [_num(g.mean), _num(g.std), g.n, g.failed, g.diverged,
-                   _num(float(np.mean(g.evals)) if g.evals else math.nan),
-                   json.dumps(g.config, sort_keys=True)] for g in groups])
+                   _num(float(np.mean(g.evals)) if g.evals else math.nan)]
+                + [g.shown[m] for m in task.show] + [json.dumps(g.config, sort_keys=True)]
+                for g in groups])
     files.append(summary)
     if best:
         path = folder / "best.csv"
@@ -653,6 +658,10 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
                   "seeds failed, † k: k seeds diverged; hatched: no seed left; red box: best "
                   "cell with every seed clean. Data: `heatmap.csv`.", "",
                   "![heat map](heatmap.png)", ""]
+    elif task.heatmap is not None:
+        lines += [f"## {task.heatmap[0]} × {task.heatmap[1]} heat map", "",
+                  f"Not drawn: no stored cell has both `{task.heatmap[0]}` and "
+                  f"`{task.heatmap[1]}`.", ""]
     if best:
         lines += [f"## Best configuration per {task.group}", "",
                   f"Mean ± sample std of `{metric}` over seeds; configurations with a failed or "
@@ -682,10 +691,10 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
     lines += ["## All configurations", "",
               f"{len(groups)} configurations" + (f" (first {len(shown)} shown)" if len(shown) < len(groups) else "")
               + "; every one in `summary.csv`.", "",
-              _md_table(varying + [metric, "seeds ok/failed/diverged"],
+              _md_table(varying + [metric, "cells ok / failed / diverged"] + list(task.show),
                         [[_fmt_value(g.config.get(k)) for k in varying]
-                         + [_pm(g.mean, g.std, g.n), f"{g.n}/{g.failed}/{g.diverged}"]
-                         for g in shown]), "",
+                         + [_pm(g.mean, g.std, g.n), f"{g.n} / {g.failed} / {g.diverged}"]
+                         + [g.shown[m] for m in task.show] for g in shown]), "",
               "Files: " + ", ".join(f"`{n}`" for n in names) + "."]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n")

@@ -16,6 +16,7 @@ hang a worker).  Serially the backstop is a ``SIGALRM`` timer (main thread, POSI
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -93,8 +94,6 @@ def _failure(key: str, error: str, trace: str = "", worker: str = "") -> CellRes
 
 class _SerialEngine:
     """Cells one after the other in this process."""
-
-    name = "serial"
 
     def __init__(self, fn, timeout):
         self.fn, self.timeout, self.running = fn, timeout, 0
@@ -198,7 +197,6 @@ class _DaskEngine:
     def __init__(self, client, fn, timeout, on_submit):
         self.client, self.fn, self.timeout, self.on_submit = client, fn, timeout, on_submit
         self.inflight: dict = {}
-        self.name = f"dask {client.scheduler.address}"
         self._slots, self._slots_at = 1, -1.0
 
     @property
@@ -441,35 +439,60 @@ def run_study(study: Study, *, out, client=None, scheduler=None, workers=None,
         return SweepSummary(str(out), study.task.name, len(cells), skipped, 0, done_before,
                             failed_before, time.perf_counter() - t_start, "none")
 
-    own_cluster = None
-    if not serial:
-        if client is None and scheduler is not None:
-            client = own_cluster = _connect(scheduler, connect_timeout)
-        elif client is None:
-            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, dashboard_address=":0",
-                                   silence_logs=logging.ERROR)
-            client = own_cluster = Client(cluster, set_as_default=False)
-            client.register_plugin(_IgnoreInterrupt())
-        if "dashboard" in client.scheduler_info().get("services", {}):
-            _say(progress, f"Dask dashboard: {client.dashboard_link}"
-                 + ("" if _HAS_BOKEH else " (its plots need bokeh: pip install bokeh)"))
-    out.mkdir(parents=True, exist_ok=True)
-    write_study(out, study.to_dict())
-    store = Store(out, create=True)
-    task = study.task
-    engine = (_SerialEngine(task.fn, timeout) if serial else
-              _DaskEngine(client, task.fn, timeout, on_submit=lambda keys: store.submitted(keys, session)))
-    session = store.begin(study.to_dict(), engine.name)
-    stream = engine.results(todo)
+    with contextlib.ExitStack() as stack:
+        if not serial:
+            client = _client(stack, client, scheduler, workers, connect_timeout, progress)
+        out.mkdir(parents=True, exist_ok=True)
+        write_study(out, study.to_dict())
+        store = stack.enter_context(Store(out, create=True))
+        name = "serial" if serial else f"dask {client.scheduler.address}"
+        session = store.begin(study.to_dict(), name)
+        engine = (_SerialEngine(study.task.fn, timeout) if serial else
+                  _DaskEngine(client, study.task.fn, timeout,
+                              on_submit=lambda keys: store.submitted(keys, session)))
+        counts = _drive(engine, todo, store, session, study.task.name, progress)
+        final = store.statuses()
+    n_done = sum(final.get(c.key) == "done" for c in cells)
+    n_failed = sum(final.get(c.key) == "failed" for c in cells)
+    ran = counts["done"] + counts["failed"]
+    _say(progress, f"{ran} cells run in {time.perf_counter() - t_start:.1f} s: "
+         f"{counts['done']} done, {counts['failed']} failed; {n_done} of {len(cells)} done in "
+         f"all ({out})")
+    return SweepSummary(str(out), study.task.name, len(cells), skipped, ran, n_done, n_failed,
+                        time.perf_counter() - t_start, name)
+
+
+def _client(stack, client, scheduler, workers, connect_timeout, progress) -> Client:
+    """The client to run on: the given one, one connected to ``scheduler``, or one of a new
+    embedded ``LocalCluster``; what is made here is closed by ``stack``."""
+    if client is None and scheduler is not None:
+        client = _connect(scheduler, connect_timeout)
+        stack.callback(client.close)
+    elif client is None:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
+        stack.callback(cluster.close)
+        client = Client(cluster, set_as_default=False)
+        stack.callback(client.close)
+        client.register_plugin(_IgnoreInterrupt())
+    if "dashboard" in client.scheduler_info().get("services", {}):
+        _say(progress, f"Dask dashboard: {client.dashboard_link}"
+             + ("" if _HAS_BOKEH else " (its plots need bokeh: pip install bokeh)"))
+    return client
+
+
+def _drive(engine, todo, store, session, task_name, progress) -> dict:
+    """Record every result of ``engine`` as it arrives, with a progress bar; on Ctrl-C close
+    the session as interrupted (what is recorded stays) and re-raise."""
     configs = {c.key: c.config for c in todo}
     counts = {"done": 0, "failed": 0}
+    stream = engine.results(todo)
     outcome = "error"
-    bar = tqdm(total=len(todo), unit="cell", desc="sweep", disable=not progress or not todo,
+    bar = tqdm(total=len(todo), unit="cell", desc="sweep", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     try:
         for result in stream:
-            store.record(result, task=task.name, config=configs[result.key], session=session,
+            store.record(result, task=task_name, config=configs[result.key], session=session,
                          version=__version__)
             counts[result.status] += 1
             bar.set_postfix_str(f"done {counts['done']}, failed {counts['failed']}, "
@@ -483,25 +506,11 @@ def run_study(study: Study, *, out, client=None, scheduler=None, workers=None,
         stream.close()
         bar.close()
         store.end(session, outcome)
-        final = store.statuses()
-        store.close()
-        if own_cluster is not None:
-            cluster = getattr(own_cluster, "cluster", None)
-            own_cluster.close()
-            if cluster is not None:
-                cluster.close()
-        n_done = sum(final.get(c.key) == "done" for c in cells)
-        n_failed = sum(final.get(c.key) == "failed" for c in cells)
-        ran = counts["done"] + counts["failed"]
         if outcome == "interrupted":
-            _say(progress, f"interrupted: {ran} cells recorded in this run, {n_done} of "
-                 f"{len(cells)} done in all; run the same command again to resume")
-        else:
-            _say(progress, f"{ran} cells run in {time.perf_counter() - t_start:.1f} s: "
-                 f"{counts['done']} done, {counts['failed']} failed; {n_done} of {len(cells)} "
-                 f"done in all ({out})")
-    return SweepSummary(str(out), task.name, len(cells), skipped, ran, n_done, n_failed,
-                        time.perf_counter() - t_start, engine.name)
+            done = sum(s == "done" for s in store.statuses().values())
+            _say(progress, f"interrupted: {sum(counts.values())} cells recorded in this run, "
+                 f"{done} done in this directory; run the same command again to resume")
+    return counts
 
 
 # ======================================================================================

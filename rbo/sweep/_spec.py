@@ -209,6 +209,8 @@ class Task:
         The parameter whose values are replicates (averaged over in the report).
     diverged : tuple of str
         Values of the metric ``status`` that mark a run as diverged (marked in the report).
+    show : tuple of str
+        Further metrics the report's tables list (their distinct values over the seeds).
     """
 
     name: str
@@ -225,6 +227,7 @@ class Task:
     heatmap: Optional[tuple] = None
     seed: Optional[str] = "seed"
     diverged: tuple = ("diverged", "nan")
+    show: tuple = ()
 
     def __post_init__(self):
         if self.primary[1] not in ("min", "max"):

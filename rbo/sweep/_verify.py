@@ -91,4 +91,5 @@ VERIFY = Task(
     check=_check,
     primary=("worst_margin", "max"),
     seed=None,
+    show=("verdict",),
 )
