@@ -103,7 +103,7 @@ def main(workers: int = 2):
             ["sweep, serial (store only)", N_EMPTY, f"{t_es:.2f}", ms(t_es), ms(t_es)],
             [f"sweep, LocalCluster {workers} workers", N_EMPTY, f"{t_ed:.2f}", ms(t_ed),
              ms(t_ed * workers)],
-            [f"bare client.map + as_completed", N_EMPTY, f"{t_bare:.2f}", ms(t_bare),
+            ["bare client.map + as_completed", N_EMPTY, f"{t_bare:.2f}", ms(t_bare),
              ms(t_bare * workers)],
         ]
         table("Table 2: overhead per near-empty cell (target <= 50 ms)",

@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import dask
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
@@ -67,6 +68,14 @@ PROBE = sweep.register_task(Task(
                      "seconds": Param("float", 0.0), "seed": Param("int", 0)},
     metrics=("value", "evals"), primary=("value", "min")), replace=True)
 
+def bad_output(config, deadline):
+    """Returns what the store cannot hold: a dict instead of CellOutput, or an object metric."""
+    return {"value": 1.0} if config["x"] == 1.0 else CellOutput({"value": object()})
+
+
+BAD_OUTPUT = sweep.register_task(Task("bad-output", bad_output, {"x": Param("float")}, seed=None),
+                                 replace=True)
+
 ACC_MAX = 0.9
 
 
@@ -102,12 +111,15 @@ FAKE_TRAIN = sweep.register_task(Task(
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
-    c = Client(cluster, set_as_default=False)
-    yield c
-    c.close()
-    cluster.close()
+    # as rbo.sweep does for its own LocalCluster: without it, a worker restarted twice within
+    # 15 s (killed, then timed out) can be closed for good by the cluster (see _runner._client)
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
+        c = Client(cluster, set_as_default=False)
+        yield c
+        c.close()
+        cluster.close()
 
 
 @pytest.fixture(scope="module")
@@ -401,6 +413,14 @@ def test_serial_retry_timeout_and_interrupt(tmp_path):
     assert sweep.status(out).done == 2
     s5 = sweep.run("probe", {"x": [1.0, 2.0, 3.0, 4.0]}, out=out, serial=True, progress=False)
     assert (s5.skipped, s5.ran, s5.done) == (2, 2, 4)
+
+
+def test_unstorable_task_output_fails_its_cell_only(tmp_path):
+    s = sweep.run("bad-output", {"x": [1.0, 2.0]}, out=tmp_path / "bad", serial=True, progress=False)
+    assert (s.done, s.failed) == (0, 2)
+    errors = sorted(r.error for r in sweep.results(tmp_path / "bad"))
+    assert errors[0].startswith("TypeError: cannot store object in JSON")
+    assert errors[1].startswith("TypeError: the task returned dict; return rbo.sweep.CellOutput")
 
 
 # --------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ the cell again elsewhere and the client records it once.
 
 Time limits (``timeout``): the task gets a :class:`Deadline` that starts when the cell
 starts on its worker (``rbo-analytic`` stops its run through ``rbo.run``'s callback); as a
-backstop, a watchdog thread on the client notes when each cell appears among the
-scheduler's processing tasks and, ``timeout + grace`` seconds later, cancels its future,
-records it as failed and restarts that worker (so a cell that ignores its deadline cannot
-hang a worker).  Serially the backstop is a ``SIGALRM`` timer (main thread, POSIX).
+backstop, each worker announces the start of a cell (a Dask event), and a watchdog thread
+on the client, ``timeout + grace`` seconds after that start, cancels the cell's future,
+records it as failed and ends that worker's process, which its nanny replaces (so a cell
+that ignores its deadline cannot hang a worker).  Serially the backstop is a ``SIGALRM``
+timer (main thread, POSIX).
 """
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from tqdm.auto import tqdm
 
 from .. import __version__
-from ._spec import CellTimeout, Deadline
+from ._spec import CellOutput, CellTimeout, Deadline, to_json
 from ._store import CellResult, Store, read_study, write_study
 from ._study import Study, differing_keys
 from ._tasks import get_task
@@ -58,9 +60,11 @@ def _where() -> str:
         return f"local:{socket.gethostname()}:{os.getpid()}"
 
 
-def execute_cell(fn, key: str, config: dict, timeout: Optional[float]) -> CellResult:
+def execute_cell(fn, key: str, config: dict, timeout: Optional[float],
+                 topic: Optional[str] = None) -> CellResult:
     """Run one cell where it is called and describe the outcome (never raises, except
-    ``KeyboardInterrupt``).
+    ``KeyboardInterrupt``).  On a Dask worker with ``topic``, first announce the start
+    (``{"cell": key, "worker": address}``) as an event of that topic.
 
     Examples
     --------
@@ -71,10 +75,17 @@ def execute_cell(fn, key: str, config: dict, timeout: Optional[float]) -> CellRe
     >>> r.status, r.metrics["final_theta"], r.metrics["evals"]       # 1 → 0.8³
     ('done', [0.512], 3)
     """
+    if topic is not None:
+        worker = get_worker()
+        worker.log_event(topic, {"cell": key, "worker": worker.address})
     started, t0 = time.time(), time.perf_counter()
     metrics, curves, status, error, trace = {}, {}, "done", "", ""
     try:
         out = fn(config, Deadline(timeout))
+        if not isinstance(out, CellOutput):
+            raise TypeError(f"the task returned {type(out).__name__}; return "
+                            "rbo.sweep.CellOutput(metrics, curves)")
+        to_json(out.metrics)          # a metric the store cannot hold fails this cell only
         metrics, curves = dict(out.metrics), dict(out.curves)
     except Exception as err:  # the cell failed; the sweep goes on
         status, error, trace = "failed", f"{type(err).__name__}: {err}", tb_module.format_exc()
@@ -118,67 +129,78 @@ class _SerialEngine:
             signal.signal(signal.SIGALRM, previous)
 
     def results(self, cells):
-        for cell in cells:
+        for i, cell in enumerate(cells):
             self.running = 1
             result = self._one(cell)
-            self.running = 0
+            self.running = int(i + 1 < len(cells))
             yield result
 
 
 class _Watchdog(threading.Thread):
     """Client-side backstop for ``timeout``: cancels cells running past ``timeout + grace``
-    (timed from when the scheduler first lists them as processing on a worker) and restarts
-    their workers."""
+    and ends their workers' processes.
 
-    def __init__(self, client, timeout: float, poll: float = 0.25):
+    A cell's clock starts when its worker announces that it starts the cell (a Dask event on
+    ``topic``, see :func:`execute_cell`), so time spent queued does not count, and it starts
+    again if Dask runs the cell again elsewhere.
+    """
+
+    def __init__(self, client, timeout: float, topic: str, poll: float = 0.2):
         super().__init__(daemon=True, name="rbo-sweep-watchdog")
-        self.client, self.limit, self.poll = client, timeout + _grace(timeout), poll
+        self.client, self.limit, self.topic, self.poll = client, timeout + _grace(timeout), topic, poll
         self.lock = threading.Lock()
-        self.tracked: dict = {}     # dask key -> (future, cell key)
-        self.seen: dict = {}        # dask key -> (first seen, worker)
+        self.tracked: dict = {}     # cell key -> future
+        self.started: dict = {}     # cell key -> (client clock at its start, worker)
         self.expired: dict = {}     # cell key -> worker
         self.stopped = threading.Event()
+        client.subscribe_topic(topic, self._on_start)
+
+    def _on_start(self, event):
+        _, msg = event
+        with self.lock:
+            if msg["cell"] in self.tracked:
+                self.started[msg["cell"]] = (time.monotonic(), msg["worker"])
 
     def track(self, future, key):
         with self.lock:
-            self.tracked[future.key] = (future, key)
+            self.tracked[key] = future
 
-    def untrack(self, future):
+    def untrack(self, key):
         with self.lock:
-            self.tracked.pop(future.key, None)
-            self.seen.pop(future.key, None)
+            self.tracked.pop(key, None)
+            self.started.pop(key, None)
 
     def stop(self):
         self.stopped.set()
+        self.client.unsubscribe_topic(self.topic)
 
     def run(self):
         while not self.stopped.wait(self.poll):
-            try:
-                processing = self.client.processing()
-            except Exception:  # the client is closing
-                continue
             now, overdue = time.monotonic(), []
             with self.lock:
-                for worker, keys in processing.items():
-                    for k in keys:
-                        if k in self.tracked and self.seen.get(k, (0, None))[1] != worker:
-                            self.seen[k] = (now, worker)
-                for k, (t0, worker) in list(self.seen.items()):
-                    if k in self.tracked and now - t0 > self.limit:
-                        future, key = self.tracked.pop(k)
-                        self.seen.pop(k)
+                for key, (t0, worker) in list(self.started.items()):
+                    if now - t0 > self.limit:
+                        overdue.append((self.tracked.pop(key), worker))
+                        del self.started[key]
                         self.expired[key] = worker
-                        overdue.append((future, worker))
             for future, _ in overdue:
                 future.cancel()
             workers = sorted({worker for _, worker in overdue})
             if workers:
-                try:
-                    self.client.restart_workers(workers)
-                except Exception as err:  # e.g. a worker without a nanny
-                    warnings.warn(f"could not restart worker(s) {', '.join(workers)} after a "
-                                  f"timed-out cell ({err}); it may still be running there",
-                                  RuntimeWarning)
+                self._restart(workers)
+
+    def _restart(self, workers):
+        """End the processes of ``workers``; their nannies start fresh ones.  (Exiting the
+        process proved more reliable here than ``Client.restart_workers``, which under load
+        sometimes lost the worker for good.)"""
+        info = self.client.scheduler_info().get("workers", {})
+        orphans = [w for w in workers if not info.get(w, {}).get("nanny")]
+        if orphans:
+            warnings.warn(f"worker(s) {', '.join(orphans)} have no nanny and are left running: "
+                          "a timed-out cell may still occupy them", RuntimeWarning)
+        doomed = [w for w in workers if w not in orphans]
+        if doomed:
+            self.client.run(os._exit, 70, workers=doomed, on_error="ignore")
 
 
 class _IgnoreInterrupt(WorkerPlugin):
@@ -212,10 +234,11 @@ class _DaskEngine:
     def results(self, cells):
         pending = iter(cells)
         done = as_completed(loop=self.client.loop)
-        watchdog = _Watchdog(self.client, self.timeout) if self.timeout is not None else None
+        run_id = f"{os.getpid()}-{time.time_ns()}"
+        topic = None if self.timeout is None else f"rbo-sweep-start-{run_id}"
+        watchdog = None if topic is None else _Watchdog(self.client, self.timeout, topic)
         if watchdog is not None:
             watchdog.start()
-        run_id = f"{os.getpid()}-{time.time_ns()}"
 
         def fill():
             batch = []
@@ -224,7 +247,7 @@ class _DaskEngine:
                 if cell is None:
                     break
                 fut = self.client.submit(execute_cell, self.fn, cell.key, cell.config,
-                                         self.timeout, key=f"rbo-cell-{cell.key}-{run_id}",
+                                         self.timeout, topic, key=f"rbo-cell-{cell.key}-{run_id}",
                                          pure=False, retries=0)
                 self.inflight[fut] = cell
                 done.add(fut)
@@ -239,7 +262,7 @@ class _DaskEngine:
             for fut in done:
                 cell = self.inflight.pop(fut)
                 if watchdog is not None:
-                    watchdog.untrack(fut)
+                    watchdog.untrack(cell.key)
                 outcome = self._outcome(fut, cell, watchdog)
                 fut.release()
                 fill()
@@ -247,7 +270,7 @@ class _DaskEngine:
         finally:
             if watchdog is not None:   # let a restart in progress finish before returning
                 watchdog.stop()
-                watchdog.join(timeout=120.0)
+                watchdog.join(timeout=30.0)
             if self.inflight:
                 self.client.cancel(list(self.inflight))
                 self.inflight.clear()
@@ -469,6 +492,10 @@ def _client(stack, client, scheduler, workers, connect_timeout, progress) -> Cli
         client = _connect(scheduler, connect_timeout)
         stack.callback(client.close)
     elif client is None:
+        # A LocalCluster closes for good a nanny whose worker is gone when a timer set at an
+        # earlier removal of that worker fires (lost-worker-timeout, 15 s): two timed-out
+        # cells on one worker within 15 s would cost the cluster that worker.
+        stack.enter_context(dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}))
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
         stack.callback(cluster.close)
