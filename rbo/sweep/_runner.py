@@ -1,10 +1,10 @@
 """Running a sweep: on Dask (an embedded ``LocalCluster`` or any scheduler) or serially.
 
-The client submits at most as many cells as the cluster has worker threads, records each
-result in the store as its future completes (``as_completed``), and submits the next.  A
-cell runs :func:`execute_cell` on a worker, which catches the task's exceptions and returns
-a :class:`CellResult` (done or failed, with the traceback), so a raising cell never stops
-the others.  A worker process that dies mid-cell is Dask's business: the scheduler runs
+The client keeps at most two cells per worker thread in flight, records each result in the
+store as its future completes (``as_completed``), and submits the next.  A cell runs
+:func:`execute_cell` on a worker, which catches the task's exceptions and returns a
+:class:`CellResult` (done or failed, with the traceback), so a raising cell never stops the
+others.  A worker process that dies mid-cell is Dask's business: the scheduler runs
 the cell again elsewhere and the client records it once.
 
 Time limits (``timeout``): the task gets a :class:`Deadline` that starts when the cell
@@ -214,7 +214,8 @@ class _IgnoreInterrupt(WorkerPlugin):
 
 
 class _DaskEngine:
-    """Cells on a Dask cluster, at most one per worker thread in flight."""
+    """Cells on a Dask cluster: at most two per worker thread in flight (one running, one
+    waiting, so that a worker never idles for the client's round trip)."""
 
     def __init__(self, client, fn, timeout, on_submit):
         self.client, self.fn, self.timeout, self.on_submit = client, fn, timeout, on_submit
@@ -223,13 +224,13 @@ class _DaskEngine:
 
     @property
     def running(self) -> int:
-        return len(self.inflight)
+        return min(len(self.inflight), self._slots)
 
     def _capacity(self) -> int:
         if time.monotonic() - self._slots_at > 1.0:
             self._slots = max(1, sum(self.client.nthreads().values()))
             self._slots_at = time.monotonic()
-        return self._slots
+        return 2 * self._slots
 
     def results(self, cells):
         pending = iter(cells)
