@@ -6,10 +6,12 @@ its workers leave it with two live workers again (the nanny restarts them).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import math
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -232,6 +234,24 @@ def test_json_rule_round_trips_nonfinite(obj):
 
     assert same(obj, back)
     assert "NaN" not in to_json(obj) and "Infinity" not in to_json(obj)
+
+
+def _sections(doc):
+    return {m.group(1) for m in re.finditer(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$", doc, re.M)}
+
+
+SWEEP_FUNCTIONS = [(n, getattr(sweep, n)) for n in sweep.__all__ if inspect.isfunction(getattr(sweep, n))]
+
+
+@pytest.mark.parametrize("name, fn", SWEEP_FUNCTIONS, ids=[n for n, _ in SWEEP_FUNCTIONS])
+def test_public_functions_have_numpydoc(name, fn):
+    """The project's rule (tests/test_docstrings.py on main), applied to rbo.sweep."""
+    doc = inspect.getdoc(fn) or ""
+    sections = _sections(doc)
+    assert "Parameters" in sections and "Returns" in sections and "See Also" in sections, name
+    returns = doc.split("Returns\n", 1)[1].split("\n\n")[0]
+    assert re.search(r"^\s*\w+ : \S", returns, re.M), f"{name}: Returns entries must be named"
+    assert ">>>" in doc.split("Examples", 1)[-1], f"{name}: no example"
 
 
 # --------------------------------------------------------------------------------------

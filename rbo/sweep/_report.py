@@ -223,6 +223,20 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     Cells show the mean (``× k``: k seeds failed, ``† k``: k diverged); a cell with no
     valid seed is hatched grey and labelled; the best cell is outlined in red.
 
+    Parameters
+    ----------
+    hm : HeatMap
+    ax : matplotlib Axes, optional
+    colorbar : bool
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    report, plot_profile
+
     Examples
     --------
     >>> import numpy as np
@@ -431,6 +445,22 @@ def _profile(groups, task, store, sense, target, target_tol) -> Optional[Profile
 def plot_profile(profile: Profile, ax=None):
     """Draw a performance profile ``ρ_s(τ)`` on ``ax`` (created when absent); returns ``ax``.
 
+    ``ρ_s(τ) = #{problems p : cost(p, s) ≤ τ · min_s' cost(p, s')} / #problems``, a step
+    function of τ on a log₂ axis.
+
+    Parameters
+    ----------
+    profile : Profile
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    report, plot_heatmap
+
     Examples
     --------
     >>> import numpy as np
@@ -561,11 +591,23 @@ def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
 
     Returns
     -------
-    SweepReport
+    report : SweepReport
 
     See Also
     --------
     run, plot_heatmap, plot_profile
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> d = tempfile.mkdtemp()
+    >>> _ = sweep.run("rbo-analytic", {"radius": [0.1, 1.0], "lr": [0.1, 0.3]}, out=d,
+    ...               fixed={"loss": "x**2", "steps": 5, "theta0": [1.0]}, serial=True,
+    ...               progress=False)
+    >>> rep = sweep.report(d, write=False)
+    >>> rep.heatmaps[0].rows, rep.heatmaps[0].cols, rep.best[0].method
+    ((0.1, 1.0), (0.1, 0.3), 'rbo')
     """
     if not (target_tol > 0 and math.isfinite(target_tol)):
         raise ValueError(f"target_tol must be a positive number, got {target_tol!r}")

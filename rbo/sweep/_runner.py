@@ -63,8 +63,33 @@ def _where() -> str:
 def execute_cell(fn, key: str, config: dict, timeout: Optional[float],
                  topic: Optional[str] = None) -> CellResult:
     """Run one cell where it is called and describe the outcome (never raises, except
-    ``KeyboardInterrupt``).  On a Dask worker with ``topic``, first announce the start
-    (``{"cell": key, "worker": address}``) as an event of that topic.
+    ``KeyboardInterrupt``).
+
+    ``fn(config, Deadline(timeout))`` must return a :class:`CellOutput` whose metrics the
+    store can hold; an exception, a wrong return or an unstorable metric makes the cell
+    ``failed`` with ``"Type: message"`` and the traceback.
+
+    Parameters
+    ----------
+    fn : callable
+        The task's function.
+    key : str
+        The cell's key.
+    config : dict
+        The cell's canonical configuration.
+    timeout : float or None
+        Seconds the task's :class:`Deadline` allows.
+    topic : str, optional
+        On a Dask worker: announce the start (``{"cell": key, "worker": address}``) as an
+        event of this topic (the client's timeout watchdog listens to it).
+
+    Returns
+    -------
+    result : CellResult
+
+    See Also
+    --------
+    run, Task
 
     Examples
     --------
@@ -382,6 +407,9 @@ def run(task, grid=None, *, out, fixed=None, client=None, scheduler=None, worker
         connect_timeout: float = 10.0) -> SweepSummary:
     """Run every cell of a grid not already done in ``out``, on Dask or serially.
 
+    Cells = product of the axes, completed by ``fixed`` and the task's defaults; each result
+    is stored in ``out/results.sqlite`` as its future completes.
+
     Parameters
     ----------
     task : str or Task
@@ -412,7 +440,7 @@ def run(task, grid=None, *, out, fixed=None, client=None, scheduler=None, worker
 
     Returns
     -------
-    SweepSummary
+    summary : SweepSummary
 
     Raises
     ------
@@ -442,7 +470,31 @@ def run(task, grid=None, *, out, fixed=None, client=None, scheduler=None, worker
 def run_study(study: Study, *, out, client=None, scheduler=None, workers=None,
               serial: bool = False, retry_failed: bool = False, timeout=None,
               progress: bool = True, connect_timeout: float = 10.0) -> SweepSummary:
-    """:func:`run` for a :class:`Study` (e.g. from :func:`load_study`)."""
+    """:func:`run` for a :class:`Study` (e.g. from :func:`load_study`).
+
+    Parameters
+    ----------
+    study : Study
+    out, client, scheduler, workers, serial, retry_failed, timeout, progress, connect_timeout
+        As for :func:`run`.
+
+    Returns
+    -------
+    summary : SweepSummary
+
+    See Also
+    --------
+    run, load_study
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> study = sweep.Study("rbo-analytic", {"lr": [0.1, 0.2]},
+    ...                     fixed={"loss": "x**2", "steps": 5, "theta0": [1.0], "radius": 0.5})
+    >>> sweep.run_study(study, out=tempfile.mkdtemp(), serial=True, progress=False).done
+    2
+    """
     t_start = time.perf_counter()
     _check_options(client, scheduler, workers, serial, timeout)
     cells = study.cells()
@@ -576,6 +628,22 @@ class SweepStatus:
 def status(out) -> SweepStatus:
     """Count the done / failed / running / left cells of a sweep directory.
 
+    ``left = cells − done − failed − running`` over the grid of the saved study; "running"
+    counts cells submitted by a run whose process is alive.
+
+    Parameters
+    ----------
+    out : path
+        A sweep directory.
+
+    Returns
+    -------
+    status : SweepStatus
+
+    See Also
+    --------
+    run, results
+
     Examples
     --------
     >>> import tempfile
@@ -606,12 +674,65 @@ def status(out) -> SweepStatus:
 
 
 def results(out, status: Optional[str] = None) -> list:
-    """Every stored cell of a sweep directory as :class:`CellRow` (optionally one status)."""
+    """Every stored cell of a sweep directory as :class:`CellRow`, by key.
+
+    Parameters
+    ----------
+    out : path
+        A sweep directory.
+    status : {"done", "failed"}, optional
+        Only the cells of this status.
+
+    Returns
+    -------
+    rows : list of CellRow
+
+    See Also
+    --------
+    load_curves, status
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> d = tempfile.mkdtemp()
+    >>> _ = sweep.run("rbo-analytic", {"lr": [0.1]}, out=d, serial=True, progress=False,
+    ...               fixed={"loss": "x**2", "steps": 2, "theta0": [1.0], "optimizer": "sgd"})
+    >>> [(r.status, r.metrics["final_theta"]) for r in sweep.results(d)]     # 1 → 0.8²
+    [('done', [0.64])]
+    """
     with Store(out) as store:
         return store.rows(status)
 
 
 def load_curves(out, key: str) -> dict:
-    """The curves stored for one cell (``{}`` when none)."""
+    """The curves stored for one cell (``curves/<key>.npz``).
+
+    Parameters
+    ----------
+    out : path
+        A sweep directory.
+    key : str
+        The cell's key (``CellRow.key``).
+
+    Returns
+    -------
+    curves : dict of str -> ndarray
+        ``{}`` when the cell stored none.
+
+    See Also
+    --------
+    results
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> d = tempfile.mkdtemp()
+    >>> _ = sweep.run("rbo-analytic", {"lr": [0.1]}, out=d, serial=True, progress=False,
+    ...               fixed={"loss": "x**2", "steps": 2, "theta0": [1.0], "optimizer": "sgd"})
+    >>> sweep.load_curves(d, sweep.results(d)[0].key)["evals"].tolist()
+    [0, 1, 2]
+    """
     with Store(out) as store:
         return store.curves(key)

@@ -274,6 +274,24 @@ def cell_key(task: str, config: Mapping, version: str) -> str:
     ``sha256(json({"task", "config", "version"}, sorted keys))``; floats are written by
     ``repr``, which round-trips, so equal configurations give equal keys in every process.
 
+    Parameters
+    ----------
+    task : str
+        The task's name.
+    config : mapping
+        The canonical configuration (:meth:`Task.config`).
+    version : str
+        The package version.
+
+    Returns
+    -------
+    key : str
+        20 hexadecimal digits.
+
+    See Also
+    --------
+    Study.cells
+
     Examples
     --------
     >>> cell_key("t", {"a": 1.0, "b": [2.0]}, "0.1") == cell_key("t", {"b": [2.0], "a": 1.0}, "0.1")
@@ -286,77 +304,131 @@ def cell_key(task: str, config: Mapping, version: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def jsonable(obj: Any) -> tuple[Any, Any]:
+def _convert(obj: Any, path: str, nonfinite: dict) -> Any:
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, Mapping):
+        dotted = [k for k in obj if "." in str(k)]
+        if dotted:
+            raise ValueError(f"stored names must not contain '.': {dotted}")
+        return {str(k): _convert(v, f"{path}.{k}" if path else str(k), nonfinite)
+                for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_convert(v, f"{path}.{i}", nonfinite) for i, v in enumerate(obj)]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isfinite(v):
+            return v
+        nonfinite[path] = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        return None
+    if obj is None or isinstance(obj, str):
+        return obj
+    raise TypeError(f"cannot store {type(obj).__name__} in JSON: return numbers, strings, "
+                    "lists, dicts or arrays")
+
+
+def jsonable(obj: Any) -> tuple:
     """``(data, nonfinite)``: JSON-ready data and where its non-finite numbers were.
 
-    Arrays become lists, NumPy scalars Python scalars; a NaN or infinite number becomes
-    ``None`` in ``data`` and its kind (``"nan"``, ``"inf"``, ``"-inf"``) sits at the same
-    path in ``nonfinite`` (list indices as string keys; ``None`` when there is none).
+    The project's one JSON rule (``docs/conventions.md``): arrays become lists, NumPy
+    scalars Python scalars; a NaN or infinite number becomes ``None`` in ``data`` and its
+    kind (``"nan"``, ``"inf"``, ``"-inf"``) is recorded in ``nonfinite`` under its path
+    (keys and list indices joined by ``.``).  Unlike the rule's display use, an object that
+    is not data raises TypeError (a stored metric must round-trip).
+
+    Parameters
+    ----------
+    obj : mapping, list, array or scalar
+
+    Returns
+    -------
+    data : JSON-ready value
+    nonfinite : dict of str -> str
+
+    See Also
+    --------
+    to_json, from_json
 
     Examples
     --------
     >>> jsonable({"a": float("inf"), "b": [1.0, float("nan")]})
-    ({'a': None, 'b': [1.0, None]}, {'a': 'inf', 'b': {'1': 'nan'}})
+    ({'a': None, 'b': [1.0, None]}, {'a': 'inf', 'b.1': 'nan'})
     """
-    if isinstance(obj, np.ndarray):
-        obj = obj.tolist()
-    if isinstance(obj, Mapping):
-        pairs = [(str(k), jsonable(v)) for k, v in obj.items()]
-        marks = {k: m for k, (_, m) in pairs if m is not None}
-        return {k: d for k, (d, _) in pairs}, (marks or None)
-    if isinstance(obj, (list, tuple)):
-        pairs = [jsonable(v) for v in obj]
-        marks = {str(i): m for i, (_, m) in enumerate(pairs) if m is not None}
-        return [d for d, _ in pairs], (marks or None)
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj), None
-    if isinstance(obj, (int, np.integer)):
-        return int(obj), None
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        if math.isfinite(v):
-            return v, None
-        return None, ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-    if obj is None or isinstance(obj, str):
-        return obj, None
-    raise TypeError(f"cannot store {type(obj).__name__} in JSON: return numbers, strings, "
-                    "lists, dicts or arrays")
+    nonfinite: dict = {}
+    return _convert(obj, "", nonfinite), nonfinite
 
 
 _NONFINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
 
-def _restore(data, marks):
-    if isinstance(marks, str):
-        return _NONFINITE[marks]
-    if isinstance(data, dict):
-        return {k: _restore(v, marks.get(k)) if k in marks else v for k, v in data.items()}
-    return [_restore(v, marks.get(str(i))) if str(i) in marks else v for i, v in enumerate(data)]
+def _restore(data: Any, path: str, kind: str) -> None:
+    *parents, last = path.split(".")
+    node = data
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = _NONFINITE[kind]
+    else:
+        node[last] = _NONFINITE[kind]
 
 
-def to_json(obj: Any) -> str:
-    """JSON text of a mapping by the rule of :func:`jsonable` (``"nonfinite"`` key added
-    when needed); :func:`from_json` inverts it exactly.
+def to_json(obj: Mapping) -> str:
+    """JSON text of a mapping by the rule of :func:`jsonable`, with a top-level
+    ``"nonfinite"`` mapping when needed; :func:`from_json` inverts it exactly.
+
+    Parameters
+    ----------
+    obj : mapping
+        Metrics: numbers, strings, booleans, None, lists, dicts, arrays.
+
+    Returns
+    -------
+    text : str
+        Strict JSON (no ``NaN``/``Infinity`` tokens).
+
+    See Also
+    --------
+    jsonable, from_json
 
     Examples
     --------
     >>> to_json({"loss": float("nan"), "evals": 3})
     '{"loss": null, "evals": 3, "nonfinite": {"loss": "nan"}}'
-    >>> from_json(to_json({"loss": float("-inf")}))
-    {'loss': -inf}
     """
     if isinstance(obj, Mapping) and "nonfinite" in obj:
         raise ValueError("'nonfinite' is reserved in stored JSON; rename that metric")
-    data, marks = jsonable(obj)
-    if marks is not None:
-        data = {**data, "nonfinite": marks}
+    data, nonfinite = jsonable(obj)
+    if nonfinite:
+        data = {**data, "nonfinite": nonfinite}
     return json.dumps(data, allow_nan=False)
 
 
 def from_json(text: str) -> Any:
-    """Inverse of :func:`to_json`."""
+    """Inverse of :func:`to_json`: the non-finite numbers put back in place.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    obj : dict
+
+    See Also
+    --------
+    to_json
+
+    Examples
+    --------
+    >>> from_json(to_json({"theta": [1.0, float("-inf")]}))
+    {'theta': [1.0, -inf]}
+    """
     data = json.loads(text)
     if isinstance(data, dict) and "nonfinite" in data:
-        marks = data.pop("nonfinite")
-        data = _restore(data, marks)
+        for path, kind in data.pop("nonfinite").items():
+            _restore(data, path, kind)
     return data

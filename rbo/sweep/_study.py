@@ -50,6 +50,22 @@ def axis_values(name: str, spec: Any) -> list:
     ``{geomspace = [lo, hi, n]}``, ``{linspace = [lo, hi, n]}``, ``{range = n}`` or
     ``{range = [start, stop]}`` (integers, stop excluded).
 
+    Parameters
+    ----------
+    name : str
+        The axis (for messages).
+    spec : list or mapping
+        The values, or a range table.
+
+    Returns
+    -------
+    values : list
+        Not empty.
+
+    See Also
+    --------
+    Study, load_study
+
     Examples
     --------
     >>> axis_values("lr", {"logspace": [-2, 0, 3]})
@@ -150,6 +166,20 @@ class Study:
 
 def load_study(path) -> Study:
     """Read a study TOML file (``task``, ``[fixed]``, ``[axes]``).
+
+    Parameters
+    ----------
+    path : path
+        The TOML file.
+
+    Returns
+    -------
+    study : Study
+        Validated: the task exists, every name is one of its parameters, no axis is empty.
+
+    See Also
+    --------
+    run_study, Study, axis_values
 
     Examples
     --------

@@ -17,10 +17,25 @@ TASKS: dict = {t.name: t for t in (ANALYTIC, VERIFY)}
 
 
 def register_task(task: Task, *, replace: bool = False) -> Task:
-    """Make ``task`` available to studies under ``task.name``; returns it.
+    """Make ``task`` available to studies under ``task.name``.
 
     Its function must be importable by the workers (a module-level function of an
     importable module): Dask sends it by reference.
+
+    Parameters
+    ----------
+    task : Task
+    replace : bool
+        Replace a registered task of the same name.
+
+    Returns
+    -------
+    task : Task
+        The task given.
+
+    See Also
+    --------
+    get_task, Task
 
     Examples
     --------
@@ -41,7 +56,27 @@ def register_task(task: Task, *, replace: bool = False) -> Task:
 
 
 def get_task(task) -> Task:
-    """The :class:`Task` named ``task`` (a Task is returned unchanged)."""
+    """The registered :class:`Task` of a name.
+
+    Parameters
+    ----------
+    task : str or Task
+        A name in :data:`TASKS`; a Task is returned unchanged.
+
+    Returns
+    -------
+    task : Task
+
+    See Also
+    --------
+    register_task
+
+    Examples
+    --------
+    >>> from rbo.sweep import get_task
+    >>> get_task("rbo-analytic").primary
+    ('final_loss', 'min')
+    """
     if isinstance(task, Task):
         return task
     if not isinstance(task, str):
