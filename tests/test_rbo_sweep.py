@@ -5,6 +5,7 @@ its workers leave it with two live workers again (the nanny restarts them).
 """
 from __future__ import annotations
 
+import _thread
 import contextlib
 import inspect
 import json
@@ -13,9 +14,8 @@ import math
 import os
 import re
 import signal
+import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -313,30 +313,31 @@ def test_seeds_drive_start_and_gradient_noise(tmp_path):
     assert rows[1].metrics["final_loss"] == pytest.approx(float(f.value(theta)), abs=1e-14)
 
 
-def test_interrupted_client_then_rerun_computes_only_the_rest(client, tmp_path):
+def test_interrupted_client_then_rerun_computes_only_the_rest(client, tmp_path, capsys):
+    """Ctrl-C in `rbo sweep run --scheduler` after two cells (``interrupt_main`` raises
+    KeyboardInterrupt in the main thread as SIGINT does), then the same command again."""
     study = tmp_path / "slow.toml"
     study.write_text(EXAMPLE.read_text().replace("steps = 50", "steps = 300"))
     out = tmp_path / "slow"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "rbo", "sweep", "run", str(study), "--out",
-                             str(out), "--scheduler", client.scheduler.address, "--no-progress"],
-                            env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert _wait_until(lambda: _count_rows(out) >= 2), "no cell finished"
-        with pytest.raises(ValueError, match=f"being run by another process \\(pid {proc.pid}\\)"):
-            sweep.run_study(sweep.load_study(study), out=out, serial=True, progress=False)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    argv = ["sweep", "run", str(study), "--out", str(out), "--scheduler",
+            client.scheduler.address, "--no-progress"]
+
+    def interrupt():
+        if _wait_until(lambda: _count_rows(out) >= 2):
+            _thread.interrupt_main()
+
+    watcher = threading.Thread(target=interrupt)
+    watcher.start()
+    code = rbo_main(argv)
+    watcher.join()
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err and "Traceback" not in err
     first = _log_keys(out)
     assert 2 <= len(first) < 12
     st = sweep.status(out)
     assert (st.done, st.running, st.left) == (len(first), 0, 12 - len(first))
-    summary = sweep.run_study(sweep.load_study(study), out=out, client=client, progress=False)
-    assert (summary.skipped, summary.ran, summary.done) == (len(first), 12 - len(first), 12)
+    assert rbo_main(argv[:-1]) == 0                     # with messages: it says what it skips
+    assert f"12 cells: {len(first)} already done, {12 - len(first)} to run" in capsys.readouterr().err
     keys = _log_keys(out)
     assert len(keys) == 12 and len(set(keys)) == 12 and keys[:len(first)] == first
     with _db(out) as con:
@@ -364,7 +365,7 @@ def test_killed_worker_mid_sweep_loses_and_duplicates_nothing(client, tmp_path):
     thread = threading.Thread(target=killer)
     thread.start()
     summary = sweep.run("rbo-analytic", {"lr": [0.01, 0.02, 0.05, 0.1], "radius": [0.1, 0.5]},
-                        fixed={"loss": LOSS, "steps": 500, "theta0": [1.0]}, out=out,
+                        fixed={"loss": LOSS, "steps": 300, "theta0": [1.0]}, out=out,
                         client=client, progress=False)
     thread.join()
     assert killed, "no worker was killed mid-cell"
@@ -570,6 +571,12 @@ def test_other_configuration_refused_and_new_axis_values_add_cells(tmp_path):
     s = sweep.run("rbo-analytic", {"lr": [0.1, 0.2, 0.4]}, fixed=fixed, out=out, serial=True,
                   progress=False)
     assert (s.skipped, s.ran, s.done) == (2, 1, 3)
+    # a run of another live process (here: our parent's pid) holds the directory
+    with _db(out) as con, con:
+        con.execute("INSERT INTO sessions (started, host, pid, engine) VALUES (?, ?, ?, 'dask')",
+                    (time.time(), socket.gethostname(), os.getppid()))
+    with pytest.raises(ValueError, match=f"being run by another process \\(pid {os.getppid()}\\)"):
+        sweep.run("rbo-analytic", {"lr": [0.1, 0.8]}, fixed=fixed, out=out, serial=True)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="exists and is not a sweep directory"):
