@@ -13,11 +13,12 @@ import sys
 from offsetgeo.cli import run_command
 
 from . import __version__
+from .sweep import _cli as sweep_cli
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: sub-command name -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
-COMMANDS = {}
+COMMANDS = {"sweep": (sweep_cli, "run, inspect and report parameter sweeps on Dask")}
 
 
 def build_parser() -> argparse.ArgumentParser:
