@@ -32,7 +32,7 @@ from offsetgeo import theorems
 from rbo import sweep
 from rbo.cli import main as rbo_main
 from rbo.sweep import CellOutput, Param, Task
-from rbo.sweep._spec import from_json, to_json
+from offsetgeo._results import from_json, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "sweep_study.toml"
@@ -275,7 +275,7 @@ def test_cluster_sweep_stores_every_cell_once(issue_sweep):
     # independent computation: the same run made directly with rbo
     r = next(r for r in rows if r.config["radius"] == 0.2 and r.config["lr"] == 0.1)
     f = rbo.objective(offsetgeo.Function(LOSS))
-    traj = rbo.run(f, rbo.rolling_ball(0.1, 0.2), np.array([1.0]), 50, on_unconverged="ignore")
+    traj = rbo.run(f, rbo.rolling_ball(0.1, 0.2), np.array([1.0]), 50, on_failure="ignore")
     assert r.metrics["final_theta"] == [float(traj.final_theta[0])]
     assert r.metrics["final_loss"] == traj.final_loss and r.metrics["evals"] == traj.total_evals
 

@@ -94,7 +94,7 @@ def run_analytic(config: dict, deadline) -> CellOutput:
         warnings.simplefilter("ignore", RuntimeWarning)
         traj = run_optimizer(obj, make_optimizer(config, config["seed"]), theta0, config["steps"],
                              callback=lambda t, state, info: deadline.expired(),
-                             on_unconverged="ignore", divergence=config["divergence"])
+                             on_failure="ignore", divergence=config["divergence"])
     if traj.status == "callback":
         raise CellTimeout(f"timed out after {deadline.seconds:g} s (stopped at step {traj.steps} "
                           f"of {config['steps']})")

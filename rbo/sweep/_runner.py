@@ -37,7 +37,9 @@ from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_wo
 from tqdm.auto import tqdm
 
 from .. import __version__
-from ._spec import CellOutput, CellTimeout, Deadline, to_json
+from offsetgeo._results import to_json
+
+from ._spec import CellOutput, CellTimeout, Deadline
 from ._store import CellResult, Store, read_study, write_study
 from ._study import Study, differing_keys
 from ._tasks import get_task

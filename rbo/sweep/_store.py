@@ -22,7 +22,8 @@ from typing import Optional
 
 import numpy as np
 
-from ._spec import from_json, to_json
+from offsetgeo._results import from_json, to_json
+
 
 __all__ = ["Store", "CellResult", "CellRow", "read_study", "write_study", "DB_FILE",
            "STUDY_FILE"]
