@@ -11,11 +11,12 @@ import argparse
 import sys
 
 from . import __version__
+from .figures import _cli as _figures_cli
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: sub-command name -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
-COMMANDS = {}
+COMMANDS = {"figures": (_figures_cli, _figures_cli.HELP)}
 
 
 def build_parser() -> argparse.ArgumentParser:
