@@ -272,14 +272,33 @@ def medial_axis(f, side="upper", *, ax=None, window=None, balls=3, max_radius=No
     return ax
 
 
-def _as_curves(values, n, who):
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n:
-        raise ValueError(f"{who}: values must have shape ({n},) or (k, {n}) to match the "
-                         f"{n} radii, got {np.shape(values)}")
-    return arr
+def _ragged(rhos) -> bool:
+    """Whether ``rhos`` is a sequence of sweeps (one per curve) rather than one sweep."""
+    return (isinstance(rhos, (list, tuple)) and len(rhos) > 0
+            and all(np.ndim(r) == 1 for r in rhos))
+
+
+def _sweeps(rhos, values, who, what="values"):
+    """``[(ρ_k, y_k)]``: one sweep (n,) with values (n,) or (k, n), or k sweeps with k arrays."""
+    if _ragged(rhos):
+        radii = [check_radii(r, who) for r in rhos]
+        ys = list(values) if isinstance(values, (list, tuple)) or np.ndim(values) == 2 else None
+        if ys is None or len(ys) != len(radii):
+            raise ValueError(f"{who}: {len(radii)} sweeps of ρ need {len(radii)} arrays of "
+                             f"{what}")
+    else:
+        radii = [check_radii(rhos, who)]
+        arr = np.asarray(values, dtype=float)
+        ys = list(arr[None, :] if arr.ndim == 1 else arr)
+        radii = radii * len(ys)
+    out = []
+    for r, y in zip(radii, ys):
+        y = np.asarray(y, dtype=float)
+        if y.shape != r.shape:
+            raise ValueError(f"{who}: {what} must have one entry per radius ({r.size}), got "
+                             f"shape {y.shape}")
+        out.append((r, y))
+    return out
 
 
 def radius_sweep(rhos, values, *, ax=None, reference=None, label=None, reference_label=None,
@@ -288,16 +307,16 @@ def radius_sweep(rhos, values, *, ax=None, reference=None, label=None, reference
 
     Parameters
     ----------
-    rhos : sequence of float
-        The radii (positive), n of them.
-    values : array_like, shape (n,) or (k, n)
-        One curve, or k curves; non-finite entries (and, on a log axis, entries ≤ 0) leave
-        gaps.
+    rhos : sequence of float, or a list of k such sequences
+        The radii (positive): one sweep shared by every curve, or one sweep per curve.
+    values : array_like
+        Shape (n,) or (k, n) for one shared sweep, or a list of k arrays matching the k
+        sweeps. Non-finite entries (and, on a log axis, entries ≤ 0) leave gaps.
     ax : matplotlib Axes, optional
     reference : callable, array_like or (rhos, values), optional
         A bound or asymptote, drawn dashed: a function of ρ (on a fine grid over the sweep,
-        black), values at ``rhos`` (shape (n,): black; shape (k, n): one per curve, in its
-        colour), or its own pair of arrays (black).
+        black), its own pair of arrays (black), or values at the radii (shaped like
+        ``values``: one per curve, in its colour; one curve: black).
     label : str or sequence of str, optional
         Legend entries of the curves.
     reference_label : str, optional
@@ -321,20 +340,22 @@ def radius_sweep(rhos, values, *, ax=None, reference=None, label=None, reference
     >>> ax = radius_sweep(r, 1 / r, reference=lambda p: 1 / p, reference_label="1/ρ")
     >>> ax.get_xscale(), len(ax.get_lines())
     ('log', 2)
+    >>> ax = radius_sweep([r, 2 * r[:2]], [1 / r, [0.3, 0.2]], label=["a", "b"])
+    >>> len(ax.get_lines())
+    2
     """
-    rho = check_radii(rhos, "radius_sweep")
-    curves = _as_curves(values, rho.size, "radius_sweep")
+    curves = _sweeps(rhos, values, "radius_sweep")
     k = len(curves)
     if yscale not in ("log", "linear", "symlog"):
         raise ValueError(f"radius_sweep: yscale must be 'log', 'linear' or 'symlog', got "
                          f"{yscale!r}")
     labels = [label] * k if label is None or isinstance(label, str) else list(label)
-    if len(labels) != k:
-        raise ValueError(f"radius_sweep: {k} curve(s) but {len(labels)} labels")
+    markers = [marker] * k if isinstance(marker, str) else list(marker)
+    if len(labels) != k or len(markers) != k:
+        raise ValueError(f"radius_sweep: {k} curve(s) but {len(labels)} labels and "
+                         f"{len(markers)} markers")
     colours = check_colors(colors, k, "radius_sweep")
     ax = ensure_axes(ax)
-    order = np.argsort(rho)
-    x = rho[order]
 
     def drawable(y):
         y = np.asarray(y, dtype=float).copy()
@@ -342,28 +363,32 @@ def radius_sweep(rhos, values, *, ax=None, reference=None, label=None, reference
             y[~(y > 0)] = np.nan
         return y
 
-    markers = [marker] * k if isinstance(marker, str) else list(marker)
-    if len(markers) != k:
-        raise ValueError(f"radius_sweep: {k} curve(s) but {len(markers)} markers")
-    for curve, text, colour, mark in zip(curves, labels, colours, markers):
-        ax.plot(x, drawable(curve[order]), marker=mark, ms=3, lw=1.1, color=colour, label=text)
+    for i, ((r, y), text, colour, mark) in enumerate(zip(curves, labels, colours, markers)):
+        order = np.argsort(r)
+        # later curves thinner and smaller, so that coinciding curves all stay visible
+        ax.plot(r[order], drawable(y[order]), marker=mark, ms=max(4.5 - 1.0 * i, 2.0),
+                lw=max(1.8 - 0.4 * i, 0.8), color=colour, label=text)
     if reference is not None:
         if callable(reference):
-            rx = np.geomspace(rho.min(), rho.max(), 400)
-            refs, ref_colours = [np.asarray(reference(rx), dtype=float)], [GRAPH_COLOUR]
-        elif isinstance(reference, tuple) and len(reference) == 2:
-            rx, ry = (np.asarray(a, dtype=float) for a in reference)
-            refs, ref_colours = [ry], [GRAPH_COLOUR]
+            lo = min(r.min() for r, _ in curves)
+            hi = max(r.max() for r, _ in curves)
+            rx = np.geomspace(lo, hi, 400)
+            refs, ref_colours = [(rx, np.asarray(reference(rx), dtype=float))], [GRAPH_COLOUR]
+        elif isinstance(reference, tuple) and len(reference) == 2 and not _ragged(rhos):
+            refs = [tuple(np.asarray(a, dtype=float) for a in reference)]
+            ref_colours = [GRAPH_COLOUR]
         else:
-            ref = _as_curves(reference, rho.size, "radius_sweep")
-            if len(ref) not in (1, k):
-                raise ValueError(f"radius_sweep: reference has {len(ref)} curves; give 1 or {k}")
-            rx = x
-            refs = [r[order] for r in ref]
-            ref_colours = [GRAPH_COLOUR] if len(ref) == 1 else colours
-        for i, (ry, colour) in enumerate(zip(refs, ref_colours)):
+            given = _sweeps(rhos, reference, "radius_sweep", "reference values")
+            if len(given) not in (1, k):
+                raise ValueError(f"radius_sweep: reference has {len(given)} curves; give 1 "
+                                 f"or {k}")
+            refs = [(r[np.argsort(r)], y[np.argsort(r)]) for r, y in given]
+            ref_colours = [GRAPH_COLOUR] if k == 1 else colours
+        for (rx, ry), colour in zip(refs, ref_colours):
             ax.plot(rx, drawable(ry), ls="--", color=colour, lw=0.9, zorder=2.5,
-                    label=reference_label if i == 0 else None)
+                    label=reference_label if len(refs) == 1 else None)
+        if len(refs) > 1 and reference_label:  # one neutral legend entry for coloured bounds
+            ax.plot([], [], ls="--", color=GRAPH_COLOUR, lw=0.9, label=reference_label)
     ax.set_xscale("log")
     ax.set_yscale(yscale)
     ax.autoscale_view()

@@ -54,14 +54,11 @@ def _sweep(statement, quick, ylabel, extra=(), reference=True):
     """One panel: the measured quantity of every case (solid) and its bound (dashed)."""
     reports = _statement_reports(statement, quick)
     fig, ax = new_figure(height=2.9)
-    for k, r in enumerate(reports):
-        colour = gplot.PALETTE[k % len(gplot.PALETTE)]
-        gplot.radius_sweep(r.radii, r.measured, ax=ax, label=_short(r.case), colors=[colour],
-                           marker=_MARKERS[k % len(_MARKERS)],
-                           reference=r.bound if reference and np.isfinite(r.bound).any() else None,
-                           reference_label="claimed bound" if k == 0 and reference else None,
-                           ylabel=ylabel, legend=False)
-    gplot.outside_legend(ax)
+    gplot.radius_sweep([r.radii for r in reports], [r.measured for r in reports], ax=ax,
+                       label=[_short(r.case) for r in reports],
+                       marker=[_MARKERS[k % len(_MARKERS)] for k in range(len(reports))],
+                       reference=[r.bound for r in reports] if reference else None,
+                       reference_label="claimed bound (dashed)", ylabel=ylabel)
     return fig, ax, reports, {"cases": [_case_data(r, *extra) for r in reports]}
 
 
@@ -124,7 +121,7 @@ def sharp_minima(quick):
         model = np.where(r.arrays["claimed"], r.arrays["model_penetration"], np.nan)
         gplot.radius_sweep(r.radii, shown, ax=ax, label=labels, reference=model,
                            marker=list(_MARKERS[:len(lam)]),
-                           reference_label="quadratic model", legend=False,
+                           reference_label="quadratic model (dashed)", legend=False,
                            ylabel=r"penetration $\rho - d(c, \Gamma)$")
         for k, v in enumerate(lam):
             ax.axvline(1.0 / v, color=gplot.PALETTE[k % len(gplot.PALETTE)], lw=0.7, ls=":")

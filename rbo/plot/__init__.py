@@ -9,14 +9,14 @@
 
 Examples
 --------
->>> import numpy as np, rbo, rbo.plot
+>>> import numpy as np, offsetgeo, rbo, rbo.plot
 >>> f = "sin(x) + 0.3*sin(5*x)"
 >>> runs = {f"ρ = {r}": rbo.run(rbo.objective(offsetgeo.Function(f)),
 ...                            rbo.rolling_ball(0.1, r, solver="exact"), np.array([1.0]), 20)
 ...         for r in (0.1, 0.5)}
 >>> ax = rbo.plot.trajectories(f, runs)
->>> len(ax.get_legend().get_texts())
-4
+>>> [t.get_text() for t in ax.get_legend().get_texts()][:3]
+['ρ = 0.1', 'ρ = 0.5', 'contact $p(\\theta_t)$']
 """
 
 from ._step import StepGeometry, rbo_step, step_geometry
