@@ -12,8 +12,9 @@ Each function draws one kind of picture on a given ``ax=`` (new axes when absent
 
 :func:`style` is the paper style (a context manager); :data:`PALETTE` its colour-blind-safe
 colours; :func:`offset_curves` the offsets and ironed functions behind the pictures, as
-arrays with error bounds; :func:`ensure_axes`, :func:`outside_legend`, :func:`log_ticks`, :func:`check_function`,
-:func:`check_radii` and :func:`check_colors` help other pictures (``rbo.plot``) look and check the same.
+arrays with error bounds. :func:`ensure_axes`, :func:`outside_legend`, :func:`log_ticks`,
+:func:`check_function`, :func:`check_radii`, :func:`check_colors` and
+:func:`check_precomputed` help other pictures (``rbo.plot``) look and check the same.
 
 Examples
 --------
@@ -29,7 +30,7 @@ True
 
 from ._style import (COLUMN_WIDTH, GRAPH_COLOUR, PALETTE, SYMBOLS, TEXT_WIDTH, ensure_axes,
                      log_ticks, outside_legend, style)
-from ._checks import check_colors, check_function, check_radii
+from ._checks import check_colors, check_function, check_precomputed, check_radii
 from ._sampled import OffsetCurves, offset_curves
 from ._curves import graph, graph_and_offset, medial_axis, radius_sweep, unreachable
 from ._surface import surface
@@ -37,7 +38,7 @@ from ._surface import surface
 __all__ = [
     "style", "PALETTE", "GRAPH_COLOUR", "COLUMN_WIDTH", "TEXT_WIDTH", "SYMBOLS",
     "ensure_axes", "outside_legend", "log_ticks", "check_function", "check_radii",
-    "check_colors",
+    "check_colors", "check_precomputed",
     "graph", "graph_and_offset", "unreachable", "medial_axis", "radius_sweep", "surface",
     "offset_curves", "OffsetCurves",
 ]

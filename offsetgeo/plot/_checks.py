@@ -71,7 +71,8 @@ def check_window(f: Function, box, who: str) -> np.ndarray:
     try:
         arr = np.asarray(box, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
-        raise ValueError(f"{who}: window must be (lo, hi) or [(lo, hi), ...], got {box!r}") from None
+        raise ValueError(f"{who}: window must be (lo, hi) or [(lo, hi), ...], "
+                         f"got {box!r}") from None
     if arr.shape[0] != f.dim:
         raise ValueError(f"{who}: window has {arr.shape[0]} interval(s) but f has {f.dim} "
                          "variable(s)")

@@ -12,7 +12,7 @@ below)::
     @figure("What the figure shows")
     def my_figure(quick: bool) -> FigureResult:
         fig, ax = new_figure()
-        ...                                    # compute exactly, draw with rbo.plot / offsetgeo.plot
+        ...                          # compute exactly, draw with rbo.plot / offsetgeo.plot
         return FigureResult(fig, {"rho": radii, ...}, "Caption: what it shows and measured.")
 
 Families: :mod:`._dynamics` (``rbo_step``, ``riemann_trajectories``, ``ironing``,

@@ -102,7 +102,8 @@ def unreachable_sets(quick):
     counts = "; ".join(f"ρ = {U.rho:.4g}: {len(U.intervals)} interval(s), |U_ρ| = {U.measure:.4f}"
                        for U in sets)
     caption = (f"f = {WIGGLY} over one period; critical radius ρ_c = 1/max κ = {rc:.10f} "
-               f"(curvature {1 / rc:.6g} at θ = {float(np.ravel(reach.witness)[0]):.6f}). Bands: U_ρ = {{θ : f̄_ρ(θ) > f(θ)}} at "
+               f"(curvature {1 / rc:.6g} at θ = {float(np.ravel(reach.witness)[0]):.6f}). "
+               f"Bands: U_ρ = {{θ : f̄_ρ(θ) > f(θ)}} at "
                f"ρ = (0.8, 1.25, 2, 4, 8) × ρ_c, from global footpoint tests on 2048 points "
                f"with edges refined to 1e-9 by bisection: empty below ρ_c, open and growing "
                f"with ρ beyond. {counts}.")

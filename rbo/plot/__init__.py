@@ -15,8 +15,8 @@ Examples
 ...                            rbo.rolling_ball(0.1, r, solver="exact"), np.array([1.0]), 20)
 ...         for r in (0.1, 0.5)}
 >>> ax = rbo.plot.trajectories(f, runs)
->>> [t.get_text() for t in ax.get_legend().get_texts()][:3]
-['ρ = 0.1', 'ρ = 0.5', 'contact $p(\\theta_t)$']
+>>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+['ρ = 0.1', 'ρ = 0.5']
 """
 
 from ._step import StepGeometry, rbo_step, step_geometry

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from offsetgeo.plot import (GRAPH_COLOUR, PALETTE, SYMBOLS, check_function, check_radii,
+from offsetgeo.plot import (GRAPH_COLOUR, PALETTE, check_function, check_radii,
                             ensure_axes, graph, outside_legend)
 
 from .. import objective, rolling_ball
@@ -173,7 +173,8 @@ def rbo_step(f, theta, lr, rho, *, ax=None, paper=False, paper_steps=100, paper_
     handles = [Line2D([], [], color=GRAPH_COLOUR, lw=0.9, label=r"$\Gamma$"),
                Line2D([], [], color=blue, lw=1.1, label="ball before, after"),
                Line2D([], [], color=red, marker=">", ms=3, lw=1.1, label=r"normal $\rho\,n$"),
-               Line2D([], [], color=green, marker=">", ms=3, lw=1.1, label=r"descent $-\eta\,\tau$"),
+               Line2D([], [], color=green, marker=">", ms=3, lw=1.1,
+                      label=r"descent $-\eta\,\tau$"),
                Line2D([], [], color=orange, ls="--", lw=1.0, label=r"ball at $\tilde c$")]
     bottom = min(points[:, 1].min() - margin, float(np.min(f.value(np.linspace(*window, 200)))))
     marks = [(exact.theta0, r"$\theta_0$", GRAPH_COLOUR), (exact.theta1, r"$\theta_1$", blue)]
