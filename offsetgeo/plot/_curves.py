@@ -48,12 +48,15 @@ def graph(f, *, ax=None, window=None, label=SYMBOLS["graph"], **line_kw):
     """
     f = check_function(f, "graph")
     lo, hi = check_window(f, window, "graph")[0]
-    ax = ensure_axes(ax)
     x = np.linspace(lo, hi, _GRAPH_SAMPLES)
-    xs, ys = envelope(x, f.value(x))
-    kw = {"color": GRAPH_COLOUR, "lw": 0.9, "label": label, "zorder": 3, **line_kw}
-    ax.plot(xs, ys, **kw)
-    ax.set_xlim(lo, hi)
+    return _draw_graph(ensure_axes(ax), x, f.value(x), (lo, hi), label, line_kw)
+
+
+def _draw_graph(ax, x, value, limits, label=SYMBOLS["graph"], line_kw=None):
+    """Γ from samples (drawn as their min–max envelope), axes labelled, x limits set."""
+    kw = {"color": GRAPH_COLOUR, "lw": 0.9, "label": label, "zorder": 3, **(line_kw or {})}
+    ax.plot(*envelope(x, value), **kw)
+    ax.set_xlim(*limits)
     ax.set_xlabel(SYMBOLS["theta"])
     ax.set_ylabel(SYMBOLS["height"])
     return ax
@@ -114,7 +117,7 @@ def graph_and_offset(f, rhos, *, ax=None, window=None, offset=True, ironed=True,
             raise ValueError(f"graph_and_offset: precomputed curves are for radii "
                              f"{curves.rho.tolist()}, which lack some of {rho.tolist()}")
     colours = check_colors(colors, rho.size, "graph_and_offset")
-    ax = graph(f, ax=ax, window=box)
+    ax = _draw_graph(ensure_axes(ax), curves.x, curves.value, box[0])   # the same samples
     for r, colour, k in zip(rho, colours, rows):
         h, fbar = curves.offset[k], curves.ironed[k]
         if offset:

@@ -111,7 +111,7 @@ def riemann_trajectories(quick):
     cfg = RIEMANN
     R = losses.riemann(cfg["terms"])
     f = R.function
-    steps = 120 if quick else 300
+    steps = 80 if quick else 300
     runs = []
     for rho in cfg["radii"]:
         if rho == 0.0:
@@ -195,7 +195,7 @@ def ironing(quick):
     levels = np.quantile(f.value(grid.reshape(-1, 2)), np.linspace(0.0, 1.0, 17))
     levels[-1] += 0.5
     fig, axes = new_figure(width=gplot.TEXT_WIDTH, height=4.9, nrows=2, ncols=3)
-    samples = 161 if quick else 241
+    samples = 121 if quick else 241
     for k, (ax, (label, rho, traj)) in enumerate(zip(axes.flat, runs)):
         gplot.surface(f, rho=rho or None, ax=ax, window=box, ironed=rho > 0, unreachable=False,
                       levels=levels, colorbar=False, samples_per_axis=samples, legend=False)
