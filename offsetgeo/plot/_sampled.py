@@ -9,7 +9,9 @@ dense enough that the curves are right to a given tolerance. With ``h`` the spac
 * ironed: ``|f̄_s − f̄_ρ| ≤ ε_iron = ε_off + L h`` (a minimum over grid centres).
 
 The spacing is chosen so that ``ε_iron ≤ tol`` (default: 1/1000 of the range of f), with at
-most :data:`MAX_SAMPLES` samples; the bounds reached are returned with the curves.
+most :data:`MAX_SAMPLES` samples; the bounds reached are returned with the curves. In 1-D,
+``L`` and ``K`` are the maxima over a pilot grid of 8193 points: the bounds hold when that
+grid resolves f' and f'' (for rougher losses they are estimates).
 """
 
 from __future__ import annotations
