@@ -29,7 +29,7 @@ def _now():
 
 def compile_times():
     """First-call minus second-call time of each public entry (numba compile or cache load)."""
-    import offsetgeo.morphology as M
+    import offsetgeo._morphology as M
 
     kernels = [M._dilate_1d, M._dilate_2d, M._dilate_1d_core, M._reach]
     rows = []
@@ -77,7 +77,7 @@ def main():
 
     from skimage.restoration import rolling_ball
 
-    from offsetgeo.morphology import hemisphere_closing, hemisphere_dilation
+    from offsetgeo import hemisphere_closing, hemisphere_dilation
 
     table = []
 

@@ -36,8 +36,7 @@ from scipy.linalg import eigh
 
 import offsetgeo
 import rbo
-from rbo.footpoint import solve_footpoint
-from rbo.objective import ArrayObjective
+from rbo import ArrayObjective, solve_footpoint
 
 
 def critical_radius(obj, box, n=4001):
@@ -128,9 +127,9 @@ def timing_table(steps=200):
         base = None
         for oname, opt in opts.items():
             n = steps if oname != "RBO paper" else max(20, steps // 10)
-            rbo.run(obj, opt, theta0, 3, on_unconverged="ignore")  # warm-up (numba)
+            rbo.run(obj, opt, theta0, 3, on_failure="ignore")  # warm-up (numba)
             t0 = time.perf_counter()
-            tr = rbo.run(obj, opt, theta0, n, on_unconverged="ignore")
+            tr = rbo.run(obj, opt, theta0, n, on_failure="ignore")
             dt = (time.perf_counter() - t0) / n
             base = dt if base is None else base
             rows.append([name, oname, f"{dt * 1e6:.0f}", f"{dt / base:.1f}",

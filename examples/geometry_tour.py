@@ -30,7 +30,7 @@ def main(out="geometry_tour.png"):
             ax.axvspan(lo, min(hi, 2 * np.pi), color=colour, alpha=0.08)
         print(f"rho = {rho}: unreachable intervals "
               + ", ".join(f"({lo:.4f}, {hi:.4f})" for lo, hi in U.intervals))
-    axis = offsetgeo.medial_axis(f, resolution=512)
+    axis = offsetgeo.medial_axis(f, samples_per_axis=512)
     for branch in axis.branches:
         c = branch.centre[branch.radius < 1.5]
         ax.plot(c[:, 0], c[:, 1], color="tab:green", lw=0.8)

@@ -23,7 +23,7 @@ def main(steps=300):
     }
     print(f"{'optimizer':24s} {'final theta':>11s} {'final loss':>11s} {'grad evals':>10s} {'evals/step':>10s} {'status':>9s}")
     for name, opt in optimizers.items():
-        tr = rbo.run(obj, opt, theta0, steps, on_unconverged="ignore")
+        tr = rbo.run(obj, opt, theta0, steps, on_failure="ignore")
         print(f"{name:24s} {float(tr.final_theta[0]):11.4f} {tr.final_loss:11.5f} "
               f"{tr.total_evals:10d} {tr.total_evals / tr.steps:10.1f} {tr.status:>9s}")
 

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
 import numpy as np
 
-__all__ = ["main"]
+from . import __version__
+from ._expression import parse_number
+from ._function import Function
+from ._projection import footpoint
+from ._reach import reach
+from ._reachability import unreachable_set
+from ._results import to_dict
+from .theorems import DEFAULT_CASES, STATEMENTS, format_table, reports_to_json, run_all
+
+__all__ = ["main", "build_parser", "run_command", "add_verify_arguments", "run_verify"]
 
 
 def _function(args):
-    from .function import Function
-
     domain = None
     if getattr(args, "domain", None):
         vals = args.domain
@@ -26,9 +34,6 @@ def _function(args):
 
 
 def _cmd_demo(args) -> int:
-    from .function import Function
-    from .projection import footpoint
-
     f = Function("sin(x) + 0.3*sin(5*x)", period="2*pi")
     print(f"offsetgeo demo: exact footpoints on the graph of f(x) = {f.expr} (period 2π)\n")
     pts = np.array([[0.0, 2.0], [1.0, -1.5], [2.5, 0.2], [-2.0, 1.0], [np.pi / 2, 3.0]])
@@ -51,9 +56,6 @@ def _cmd_demo(args) -> int:
     print(f"100 000 random points in {bulk:.2f} s, {int(rm.ambiguous.sum())} on the medial axis, "
           f"max stationarity residual {rm.residual.max():.1e}")
 
-    from .reach import reach
-    from .reachability import unreachable_set
-
     res = reach(f)
     print(f"\ncritical radius (upper reach) of f: {res.value:.12f} at x = "
           f"{float(np.ravel(res.witness)[0]):.6f}  [curvature method; the free-ball bisection "
@@ -66,8 +68,6 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_project(args) -> int:
-    from .projection import footpoint
-
     f = _function(args)
     pts = np.array(json.loads(args.points), dtype=float)
     r = footpoint(f, pts)
@@ -80,8 +80,6 @@ def _cmd_project(args) -> int:
 
 
 def _cmd_reach(args) -> int:
-    from .reach import reach
-
     f = _function(args)
     window = None
     if args.window:
@@ -89,7 +87,7 @@ def _cmd_reach(args) -> int:
     sides = ["upper", "lower"] if args.side == "both" else [args.side]
     results = {side: reach(f, side=side, window=window) for side in sides}
     if args.json:
-        print(json.dumps({side: r.to_dict() for side, r in results.items()}))
+        print(json.dumps(to_dict({side: r for side, r in results.items()})))
         return 0
     for side, r in results.items():
         label = "critical radius" if side == "upper" else "lower reach"
@@ -99,9 +97,107 @@ def _cmd_reach(args) -> int:
     return 0
 
 
+def add_verify_arguments(parser):
+    """Add the ``offsetgeo verify`` arguments to an argparse parser."""
+    parser.add_argument("statement", nargs="?", default=None,
+                        help="one of: " + ", ".join(STATEMENTS) + " (default: all)")
+    parser.add_argument("expr", nargs="*", default=[],
+                        help="your function(s): f (and φ for linear-ironing, g for "
+                             "strong-ironing); default cases when omitted")
+    parser.add_argument("--period", default=None, help="period of the function(s), e.g. 2*pi")
+    parser.add_argument("--domain", nargs=2, default=None, metavar=("LO", "HI"),
+                        help="domain interval (1-D)")
+    parser.add_argument("--window", nargs=2, type=float, default=None, metavar=("LO", "HI"),
+                        help="measurement window for non-periodic functions")
+    parser.add_argument("--radii", nargs="+", type=float, default=None, metavar="R")
+    parser.add_argument("--minimum", nargs="+", type=float, default=None, metavar="X",
+                        help="point to test for sharp-minima (d values)")
+    parser.add_argument("--resolution", type=float, default=None,
+                        help="grid samples per unit length")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--arrays", action="store_true", help="with --json: include arrays")
+    parser.add_argument("--quick", action="store_true", help="coarser grids, fewer radii")
+    return parser
+
+
+def _user_report(name, exprs, args):
+    fn = STATEMENTS[name]
+    kw = {"quick": bool(getattr(args, "quick", False))}
+    if args.radii is not None:
+        kw["radii"] = args.radii
+    period = args.period
+    domain = None if args.domain is None else [_parse_num(v) for v in args.domain]
+    if name in ("weak-ironing", "sharp-minima", "unreachable-growth", "phase-transition"):
+        f = Function(exprs[0], period=period, domain=domain)
+        if name == "sharp-minima" and args.minimum is not None:
+            kw["minima"] = [args.minimum]
+        if args.resolution is not None and name != "sharp-minima":
+            kw["resolution"] = args.resolution
+        if args.window is not None and name in ("weak-ironing", "unreachable-growth"):
+            kw["window"] = args.window
+        return fn(f, **kw)
+    if args.resolution is not None:
+        kw["resolution"] = args.resolution
+    if name == "linear-ironing":
+        return fn(Function(exprs[0]), Function(exprs[1], period=period), **kw)
+    if args.window is not None:
+        kw["window"] = args.window
+    return fn(Function(exprs[0], period=period), Function(exprs[1], period=period), **kw)
+
+
+def _parse_num(v):
+    return parse_number(v, "domain bound")
+
+
+def run_verify(args) -> int:
+    """Run ``offsetgeo verify`` from parsed arguments; print; return the exit code.
+
+    Exit codes: 0 no claimed bound violated (assumption failures and conjectures included),
+    1 some claimed bound violated, 2 bad input.
+    """
+    try:
+        name = args.statement
+        exprs = list(args.expr or [])
+        if name is None:
+            if exprs:
+                raise ValueError("give a statement name before the expression")
+            reports = run_all(quick=bool(args.quick))
+        else:
+            if name not in STATEMENTS:
+                raise ValueError(f"unknown statement {name!r}; choose from "
+                                 f"{', '.join(STATEMENTS)}")
+            if not exprs:
+                if args.radii is not None:
+                    reports = [STATEMENTS[name](*a, quick=bool(args.quick),
+                                                **{**kw, "radii": args.radii})
+                               for a, kw in DEFAULT_CASES[name]]
+                else:
+                    reports = run_all(quick=bool(args.quick), statements=[name])
+            else:
+                need = len(DEFAULT_CASES[name][0][0])
+                if len(exprs) != need:
+                    raise ValueError(f"{name} takes {need} expression(s), got {len(exprs)}")
+                reports = [_user_report(name, exprs, args)]
+    except (ValueError, TypeError) as err:
+        print(f"offsetgeo verify: error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(reports_to_json(reports, include_arrays=bool(getattr(args, "arrays", False))))
+    else:
+        print(format_table(reports))
+        for r in reports:
+            if r.holds is None and r.kind == "theorem" and r.failed_assumptions:
+                for k in r.failed_assumptions:
+                    print(f"  [{r.statement}] assumption {k!r}: {r.assumptions[k]}")
+                for note in r.notes:
+                    print(f"  [{r.statement}] {note}")
+    return 1 if any(r.holds is False for r in reports) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="offsetgeo", description="Offset manifolds, footpoints "
                                      "and the critical radius of analytic losses.")
+    parser.add_argument("--version", action="version", version=f"offsetgeo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="project points onto a wiggly loss and print a table")
     demo.set_defaults(func=_cmd_demo)
@@ -126,25 +222,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="window (LO HI per variable) for non-periodic losses")
     reach.set_defaults(func=_cmd_reach)
 
-    try:
-        from . import theorems
-    except ImportError:
-        theorems = None
-    if theorems is not None and hasattr(theorems, "add_verify_arguments"):
-        verify = sub.add_parser("verify", help="verify the seeds' theorems numerically")
-        theorems.add_verify_arguments(verify)
-        verify.set_defaults(func=theorems.run_verify)
+    verify = sub.add_parser("verify", help="verify the seeds' theorems numerically")
+    add_verify_arguments(verify)
+    verify.set_defaults(func=run_verify)
     return parser
 
 
-def main(argv=None) -> int:
-    parser = build_parser()
+def run_command(parser: argparse.ArgumentParser, argv=None) -> int:
+    """Parse ``argv`` and run the chosen sub-command: bad input (``ValueError``/``TypeError``
+    from the toolkit) prints one line and gives exit code 2, Ctrl-C gives 130, a closed
+    output pipe (``… | head``) ends quietly."""
     args = parser.parse_args(argv)
+    prog = f"{parser.prog} {getattr(args, 'command', '')}".strip()
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:
-        print(f"offsetgeo: error: {err}", file=sys.stderr)
+    except (ValueError, TypeError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away: point stdout at devnull so that the exit flush is silent
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def main(argv=None) -> int:
+    """The ``offsetgeo`` command."""
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""rbo: the rolling ball optimizer, its footpoint solvers, and baselines.
+"""rbo: the rolling ball optimizer, its footpoint solvers, and its rivals.
 
 >>> import numpy as np, rbo
 >>> obj = rbo.losses.quadratic(np.diag([1.0, 3.0]))
@@ -8,21 +8,44 @@
 (True, True)
 """
 from offsetgeo import __version__
+from offsetgeo.exceptions import ConvergenceError, NonConvergenceWarning
+from offsetgeo._deprecation import alias_modules as _alias_modules
+from offsetgeo._deprecation import module_getattr as _module_getattr
 
-from . import batched, losses, schedules
-from .baselines import entropy_sgd, sam, sgd
-from .batched import BatchTrajectory, run_batched
-from .footpoint import SOLVERS, Footpoint, SolveInfo, solve_footpoint
-from .objective import ArrayObjective, FunctionObjective, minibatch, objective
-from .optimizer import Optimizer, StepInfo
-from .rolling_ball import VARIANTS, RollingBallState, rolling_ball
-from .run import FootpointNotConverged, Trajectory, run
+from . import _batched, losses, schedules
+from ._baselines import EntropySGDState, SAMState, SGDState, entropy_sgd, sam, sgd
+from ._batched import BatchTrajectory, run_batched
+from ._footpoint import SOLVERS, Footpoint, SolveInfo, solve_footpoint
+from ._objective import (ArrayObjective, FunctionObjective, MinibatchObjective, minibatch,
+                         objective)
+from ._optimizer import BallStepInfo, Optimizer, StepInfo
+from ._rolling_ball import VARIANTS, RollingBallState, rolling_ball
+from ._run import Trajectory, run
 
 __all__ = [
     "__version__",
-    "objective", "minibatch", "ArrayObjective", "FunctionObjective",
-    "rolling_ball", "RollingBallState", "sgd", "sam", "entropy_sgd", "Optimizer", "StepInfo",
+    "objective", "minibatch", "ArrayObjective", "FunctionObjective", "MinibatchObjective",
+    "rolling_ball", "RollingBallState", "sgd", "SGDState", "sam", "SAMState", "entropy_sgd",
+    "EntropySGDState", "Optimizer", "StepInfo", "BallStepInfo",
     "solve_footpoint", "Footpoint", "SolveInfo", "SOLVERS", "VARIANTS",
-    "run", "Trajectory", "FootpointNotConverged", "run_batched", "BatchTrajectory",
-    "losses", "schedules", "batched",
+    "run", "Trajectory", "run_batched", "BatchTrajectory",
+    "ConvergenceError", "NonConvergenceWarning",
+    "losses", "schedules",
 ]
+
+__getattr__ = _module_getattr("rbo", {
+    "FootpointNotConverged": (ConvergenceError, "rbo.ConvergenceError"),
+    "batched": (_batched, "rbo.run_batched and rbo.BatchTrajectory"),
+})
+
+# old module paths, for one release (the functions rbo.run, rbo.objective, rbo.rolling_ball
+# keep their names; from-imports out of the old module paths still work)
+_alias_modules({
+    "rbo.objective": "rbo._objective",
+    "rbo.optimizer": "rbo._optimizer",
+    "rbo.footpoint": "rbo._footpoint",
+    "rbo.rolling_ball": "rbo._rolling_ball",
+    "rbo.baselines": "rbo._baselines",
+    "rbo.run": "rbo._run",
+    "rbo.batched": "rbo._batched",
+}, public="rbo")

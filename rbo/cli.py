@@ -2,13 +2,15 @@
 
 Each sub-command lives in its own module, which provides ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only assembles them (see :data:`COMMANDS`). Errors of
-input (``ValueError``/``TypeError`` raised by the toolkit) print one line and exit with 2.
+input (``ValueError``/``TypeError`` raised by the toolkit) print one line and exit with 2 (:func:`offsetgeo.cli.run_command`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from offsetgeo.cli import run_command
 
 from . import __version__
 from .figures import _cli as _figures_cli
@@ -33,16 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except (ValueError, TypeError) as err:
-        print(f"rbo {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"rbo {args.command}: interrupted", file=sys.stderr)
-        return 130
+    """The ``rbo`` command."""
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -20,28 +20,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-from .objective import FunctionObjective, _like
+from offsetgeo import Function
+
+from ._compat import like
+from ._objective import FunctionObjective
 
 __all__ = ["sine", "riemann", "multiscale", "exploration", "quadratic", "affine", "sines",
            "riemann_expression", "ArrayLoss"]
 
 
 def _function(expr: str, **kw):
-    try:
-        from offsetgeo import Function
-    except ImportError as err:  # pragma: no cover - offsetgeo ships with rbo
-        raise ImportError("rbo.losses needs offsetgeo.Function") from err
     return Function(expr, **kw)
 
 
 def sine(amplitude: float = 1.0, omega: float = 1.0) -> FunctionObjective:
     """``f(x) = A sin(ω x)`` (critical radius ``1/(A ω²)``).
 
+    Parameters
+    ----------
+    amplitude, omega : float
+        ``A`` and ``ω``.
+
+    Returns
+    -------
+    objective : FunctionObjective
+
+    See Also
+    --------
+    sines : the same in any dimension, on the array API.
+
+    Examples
+    --------
     >>> f = sine()
     >>> import numpy as np
     >>> v, g = f.value_and_grad(np.array([0.0])); float(v), g.tolist()
@@ -55,6 +69,21 @@ def sine(amplitude: float = 1.0, omega: float = 1.0) -> FunctionObjective:
 def riemann_expression(n_terms: int = 100) -> str:
     """``"sin(1*x)/1+sin(4*x)/4+…"``, the partial sum ``Σ_{n≤N} sin(n² x)/n²``.
 
+    Parameters
+    ----------
+    n_terms : int
+        ``N``.
+
+    Returns
+    -------
+    expression : str
+
+    See Also
+    --------
+    riemann : the loss.
+
+    Examples
+    --------
     >>> riemann_expression(2)
     'sin(1*x)/1+sin(4*x)/4'
     """
@@ -64,6 +93,21 @@ def riemann_expression(n_terms: int = 100) -> str:
 def riemann(n_terms: int = 100) -> FunctionObjective:
     """Riemann's function ``R(x) = Σ_{n=1}^{N} sin(n² x)/n²`` (period 2π).
 
+    Parameters
+    ----------
+    n_terms : int
+        ``N`` (default 100, as in the seeds).
+
+    Returns
+    -------
+    objective : FunctionObjective
+
+    See Also
+    --------
+    riemann_expression : its formula.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> round(float(riemann(3).value_and_grad(np.array([1.0]))[0]), 6)
     0.698061
@@ -78,6 +122,21 @@ def multiscale(bowl: float = 0.1, ripple: float = 0.02, freq: float = 12.0) -> F
     The bowl alone has critical radius ``1/(2 bowl)`` (5 by default); the ripples bring it
     down to about ``1/(2 bowl + ripple freq²)`` (0.33 by default).
 
+    Parameters
+    ----------
+    bowl, ripple, freq : float
+        The bowl's coefficient, the ripples' amplitude and frequency.
+
+    Returns
+    -------
+    objective : FunctionObjective
+
+    See Also
+    --------
+    exploration : a 1-D landscape with two basins.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> float(multiscale().value_and_grad(np.array([1.0, 0.0]))[0])
     0.1
@@ -95,6 +154,25 @@ def exploration(seed: int = 0, n_terms: int = 6, ripple: float = 0.02) -> Functi
     ``a_k ~ U(0, ripple)``, ``ω_k ~ U(8, 25)``, ``φ_k ~ U(0, 2π)`` from ``default_rng(seed)``.
     Start near 0 (e.g. ``x0 = 0.3``): gradient descent stays in the shallow basin.
 
+    Parameters
+    ----------
+    seed : int
+        Seeds the ripples.
+    n_terms : int
+        Number of ripple terms.
+    ripple : float
+        Largest ripple amplitude.
+
+    Returns
+    -------
+    objective : FunctionObjective
+
+    See Also
+    --------
+    multiscale : a 2-D multi-scale bowl.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> a = exploration(seed=0); b = exploration(seed=0)
     >>> bool(a.value_and_grad(np.array([0.3]))[0] == b.value_and_grad(np.array([0.3]))[0])
@@ -126,7 +204,7 @@ class ArrayLoss:
         xp = array_namespace(theta)
         k = (key, xp.__name__, str(getattr(theta, "device", "")))
         if k not in self._cache:
-            self._cache[k] = _like(self.params[key], theta)
+            self._cache[k] = like(self.params[key], theta)
         return self._cache[k]
 
     def value_and_grad(self, theta):
@@ -168,6 +246,23 @@ def _expr_vars(d):
 def quadratic(A, b=None, c: float = 0.0) -> ArrayLoss:
     """``f(θ) = ½ θᵀAθ + bᵀθ + c`` (A symmetric; ``a x²`` has critical radius ``1/(2a)``).
 
+    Parameters
+    ----------
+    A : array_like (d, d)
+        Symmetric.
+    b : array_like (d,), optional
+    c : float
+
+    Returns
+    -------
+    loss : ArrayLoss
+
+    See Also
+    --------
+    affine, sines : the other array-API losses.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> q = quadratic(np.diag([2.0, 4.0]), b=np.array([1.0, 0.0]))
     >>> v, g = q.value_and_grad(np.array([1.0, 1.0])); float(v), g.tolist()
@@ -192,6 +287,21 @@ def quadratic(A, b=None, c: float = 0.0) -> ArrayLoss:
 def affine(a, b: float = 0.0) -> ArrayLoss:
     """``f(θ) = aᵀθ + b``: RBO equals gradient descent on it exactly.
 
+    Parameters
+    ----------
+    a : array_like (d,)
+    b : float
+
+    Returns
+    -------
+    loss : ArrayLoss
+
+    See Also
+    --------
+    quadratic, sines : the other array-API losses.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> float(affine(np.array([1.0, 2.0]), 3.0).value_and_grad(np.ones(2))[0])
     6.0
@@ -206,6 +316,23 @@ def affine(a, b: float = 0.0) -> ArrayLoss:
 def sines(d: int = 1, amplitude: float = 1.0, omega: float = 1.0) -> ArrayLoss:
     """``f(θ) = Σ_i A sin(ω θ_i)`` (critical radius ``1/(A ω²)``), pure array-API.
 
+    Parameters
+    ----------
+    d : int
+        Dimension.
+    amplitude, omega : float
+        ``A`` and ``ω``.
+
+    Returns
+    -------
+    loss : ArrayLoss
+
+    See Also
+    --------
+    sine : the 1-D analytic version.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> float(sines(2).value_and_grad(np.array([np.pi / 2, 0.0]))[0])
     1.0

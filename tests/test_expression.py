@@ -4,7 +4,8 @@ import pytest
 import sympy
 
 import offsetgeo
-from offsetgeo.expression import MAX_LENGTH, parse_expression
+from offsetgeo import parse_expression
+from offsetgeo._expression import MAX_LENGTH
 
 
 @pytest.mark.parametrize("text, fragment", [

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import offsetgeo
-from offsetgeo.medial import medial_axis
+from offsetgeo import medial_axis
 
 
 def test_parabola_axis_is_the_ray_above_the_focal_point(parabola):
-    ax = medial_axis(parabola, window=(-1, 1), resolution=65)
+    ax = medial_axis(parabola, window=(-1, 1), samples_per_axis=65)
     assert len(ax.branches) == 1
     branch = ax.branches[0]
     assert np.allclose(branch.centre[:, 0], 0.0, atol=1e-7)
@@ -26,16 +26,16 @@ def test_parabola_axis_is_the_ray_above_the_focal_point(parabola):
 
 
 def test_sine_axes_are_vertical_lines(sine_periodic):
-    up = medial_axis(sine_periodic, resolution=128)
+    up = medial_axis(sine_periodic, samples_per_axis=128)
     assert np.allclose(up.points[:, 0] % (2 * np.pi), 1.5 * np.pi, atol=1e-6)
     assert up.points[:, 1].min() == pytest.approx(0.0, abs=1e-3)   # the focal point (3π/2, 0)
-    low = medial_axis(sine_periodic, side="lower", resolution=128)
+    low = medial_axis(sine_periodic, side="lower", samples_per_axis=128)
     assert np.allclose(low.points[:, 0] % (2 * np.pi), 0.5 * np.pi, atol=1e-6)
     assert low.points[:, 1].max() == pytest.approx(0.0, abs=1e-3)
 
 
 def test_points_are_equidistant_from_both_footpoints(wiggly):
-    ax = medial_axis(offsetgeo.Function("sin(x) + 0.3*sin(5*x)", period="2*pi"), resolution=256)
+    ax = medial_axis(offsetgeo.Function("sin(x) + 0.3*sin(5*x)", period="2*pi"), samples_per_axis=256)
     for k in range(0, len(ax.radius), 7):
         for theta in ax.footpoints[k, :, 0]:
             p = np.array([theta, float(wiggly.value(theta))])
@@ -45,7 +45,7 @@ def test_points_are_equidistant_from_both_footpoints(wiggly):
 def test_paraboloid_axis_in_two_dimensions():
     """x² + y² is rotationally symmetric: its upper medial axis is the vertical ray above the
     focal point (0, 0, 1/2); from footpoint θ the normal meets it at height |θ|² + 1/2."""
-    ax = medial_axis(offsetgeo.Function("x**2 + y**2"), window=[(-1, 1), (-1, 1)], resolution=9)
+    ax = medial_axis(offsetgeo.Function("x**2 + y**2"), window=[(-1, 1), (-1, 1)], samples_per_axis=9)
     theta = ax.footpoints[:, 0, :]
     far = np.linalg.norm(theta, axis=1) > 0.2
     assert far.sum() >= 40

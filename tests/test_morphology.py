@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, HealthCheck, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from offsetgeo.morphology import (
+from offsetgeo import (
     hemisphere_closing,
     hemisphere_dilation,
     hemisphere_erosion,

@@ -221,7 +221,7 @@ def test_grid_cache_grows_geometrically_along_a_moving_path():
     grids = set()
     for x in np.linspace(-9.5, 13.5, 200):
         r = footpoint(f, [[x, float(f.value(x)) + 0.05]])
-        grid = next(iter(f._footpoint_grids.values()))
+        grid = next(iter(f.cache("footpoint-grid").values()))
         grids.add(id(grid))
         end = grid.origin[0] + grid.spacing[0] * (grid.values.shape[0] - 1)
         assert grid.origin[0] >= -10 and end <= 14 + 1e-9

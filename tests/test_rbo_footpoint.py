@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import rbo
-from rbo.footpoint import solve_footpoint
-from rbo.objective import ArrayObjective
+from rbo import ArrayObjective, solve_footpoint
 
 
 class Counting:
@@ -110,7 +109,7 @@ def authors_step(theta, eta, rho, K=100, s=1e-3):
 def test_paper_solver_equals_authors_loop():
     opt = rbo.rolling_ball(lr=0.1, radius=0.5, solver="paper")
     c = Counting(sine_obj())
-    tr = rbo.run(c, opt, np.array([0.3]), steps=6, on_unconverged="ignore")
+    tr = rbo.run(c, opt, np.array([0.3]), steps=6, on_failure="ignore")
     theta = 0.3
     for t in range(6):
         theta = authors_step(theta, 0.1, 0.5)
@@ -205,7 +204,7 @@ def test_newton_cg_cost_stays_bounded_along_a_long_run():
     d = 500
     c = Counting(rbo.losses.sines(d))
     tr = rbo.run(c, rbo.rolling_ball(0.1, 0.5), np.linspace(0.1, 3.0, d), 200,
-                 on_unconverged="raise")
+                 on_failure="raise")
     ev = np.diff(np.asarray(tr.evals))
     assert c.n == tr.total_evals                       # the count is honest
     assert all(tr.converged) and max(tr.residual[1:]) <= 1e-10

@@ -91,7 +91,7 @@ def test_batched_equals_single_runs():
                              paper_steps=20, max_iter=200)
         for i in range(4):
             tr = rbo.run(obj, rbo.rolling_ball(lrs[i], radii[i], solver=solver, paper_steps=20, max_iter=200),
-                         starts[i:i + 1], 8, on_unconverged="ignore")
+                         starts[i:i + 1], 8, on_failure="ignore")
             tol = 1e-13 if solver == "paper" else 1e-9
             assert np.max(np.abs(bt.theta[:, i, 0] - np.asarray(tr.theta[:, 0]))) < tol, (solver, i)
     bt2 = rbo.run_batched(rbo.losses.multiscale(), np.array([[2.0, 1.5], [-1.0, 0.5]]), lr=0.1, radius=0.2, steps=5)

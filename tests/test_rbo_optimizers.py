@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import rbo
-from rbo.objective import ArrayObjective
+from rbo import ArrayObjective
 
 
 def quad(A):

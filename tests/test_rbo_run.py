@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rbo
-from rbo.objective import ArrayObjective
+from rbo import ArrayObjective
 
 
 def test_trajectory_layout_and_costs():
@@ -86,16 +86,16 @@ def test_unconverged_solve_modes():
     with pytest.warns(RuntimeWarning, match="did not converge"):
         tr = rbo.run(obj, opt, np.array([0.3]), 5)
     assert tr.status == "completed" and not all(tr.converged[1:])
-    with pytest.raises(rbo.FootpointNotConverged) as e:
-        rbo.run(obj, opt, np.array([0.3]), 5, on_unconverged="raise")
-    assert e.value.trajectory.steps >= 1 and e.value.trajectory.status == "unconverged"
-    tr = rbo.run(obj, opt, np.array([0.3]), 5, on_unconverged="stop")
+    with pytest.raises(rbo.ConvergenceError) as e:
+        rbo.run(obj, opt, np.array([0.3]), 5, on_failure="raise")
+    assert e.value.result.steps >= 1 and e.value.result.status == "unconverged"
+    tr = rbo.run(obj, opt, np.array([0.3]), 5, on_failure="stop")
     assert tr.status == "unconverged" and tr.steps == 1
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        rbo.run(obj, opt, np.array([0.3]), 5, on_unconverged="ignore")
-    with pytest.raises(ValueError, match="on_unconverged"):
-        rbo.run(obj, opt, np.array([0.3]), 5, on_unconverged="maybe")
+        rbo.run(obj, opt, np.array([0.3]), 5, on_failure="ignore")
+    with pytest.raises(ValueError, match="on_failure"):
+        rbo.run(obj, opt, np.array([0.3]), 5, on_failure="maybe")
 
 
 def test_progress_prints(capsys):

@@ -56,7 +56,8 @@ def test_cli_reach(capsys):
     assert out.startswith("critical radius 1.0 at x = 4.712")
     assert main(["reach", "x**2", "--window", "-1", "1", "--json", "--side", "both"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["upper"]["value"] == pytest.approx(0.5) and data["lower"]["value"] == "inf"
+    assert data["upper"]["value"] == pytest.approx(0.5) and data["lower"]["value"] is None
+    assert data["nonfinite"]["lower.value"] == "inf"      # one JSON rule: null plus a flag
     assert main(["reach", "x**2"]) == 2
     assert "unbounded" in capsys.readouterr().err
     assert main(["reach", "__import__('os')"]) == 2

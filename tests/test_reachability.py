@@ -45,8 +45,8 @@ def test_sine_interval_edges_are_bitangent_contacts(sine_periodic, rho):
 @given(periodic_functions_1d(), st.floats(0.3, 3.0), st.floats(1.05, 2.0))
 def test_unreachable_sets_grow_with_rho(expr, rho, factor):
     f = offsetgeo.Function(expr, period="2*pi")
-    small = unreachable_set(f, rho, resolution=512)
-    big = unreachable_set(f, rho * factor, resolution=512)
+    small = unreachable_set(f, rho, samples_per_axis=512)
+    big = unreachable_set(f, rho * factor, samples_per_axis=512)
     assert np.all(big.mask[small.mask])
     for lo, hi in small.intervals:
         mid = np.array([0.5 * (lo + hi)]) % (2 * np.pi)
@@ -56,7 +56,7 @@ def test_unreachable_sets_grow_with_rho(expr, rho, factor):
 @given(periodic_functions_1d(), st.floats(0.3, 3.0))
 def test_interval_edges_separate_reachable_from_unreachable(expr, rho):
     f = offsetgeo.Function(expr, period="2*pi")
-    U = unreachable_set(f, rho, resolution=512)
+    U = unreachable_set(f, rho, samples_per_axis=512)
     if U.intervals.size == 0:
         return
     eps = 1e-7
@@ -72,9 +72,9 @@ def test_interval_edges_separate_reachable_from_unreachable(expr, rho):
 
 def test_two_dimensional_mask():
     f = offsetgeo.Function("0.5*x**2 + 2*y**2")  # curvatures 1 and 4 at the origin
-    U = unreachable_set(f, 0.3, window=[(-1, 1), (-1, 1)], resolution=33)
+    U = unreachable_set(f, 0.3, window=[(-1, 1), (-1, 1)], samples_per_axis=33)
     assert U.mask[16, 16] and U.measure > 0
-    assert unreachable_set(f, 0.2, window=[(-1, 1), (-1, 1)], resolution=33).empty
+    assert unreachable_set(f, 0.2, window=[(-1, 1), (-1, 1)], samples_per_axis=33).empty
     # refined edges lie on the boundary: reachable just outside, not just inside
     e = U.edges
     assert e.shape[0] > 0

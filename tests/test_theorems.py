@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from offsetgeo import Function, theorems as T
+from offsetgeo.cli import add_verify_arguments, run_verify
 from conftest import periodic_functions_1d
 
 TWO_PI = 2 * math.pi
@@ -300,7 +301,7 @@ def test_unknown_statement_in_run_all():
 
 def _parser():
     p = argparse.ArgumentParser(prog="offsetgeo verify")
-    T.add_verify_arguments(p)
+    add_verify_arguments(p)
     return p
 
 
@@ -320,7 +321,7 @@ def test_run_all_quick_table_and_json():
 def test_run_verify_user_function(capsys):
     args = _parser().parse_args(["weak-ironing", "sin(x)", "--period", "2*pi",
                                  "--radii", "4", "8", "--json", "--resolution", "300"])
-    assert T.run_verify(args) == 0
+    assert run_verify(args) == 0
     (rep,) = json.loads(capsys.readouterr().out)
     assert rep["holds"] is True and rep["statement"] == "weak-ironing"
     assert len(rep["measured"]) == 2
@@ -328,7 +329,7 @@ def test_run_verify_user_function(capsys):
 
 def test_run_verify_assumption_failure(capsys):
     args = _parser().parse_args(["weak-ironing", "x**2", "--radii", "1", "2"])
-    assert T.run_verify(args) == 0
+    assert run_verify(args) == 0
     out = capsys.readouterr().out
     assert "assumption fails: bounded" in out and "polynomial" in out
 
@@ -336,14 +337,14 @@ def test_run_verify_assumption_failure(capsys):
 def test_run_verify_two_expressions(capsys):
     args = _parser().parse_args(["linear-ironing", "0.5*x", "sin(3*x)", "--radii", "2", "4",
                                  "--resolution", "300"])
-    assert T.run_verify(args) == 0
+    assert run_verify(args) == 0
     assert "holds" in capsys.readouterr().out
 
 
 def test_run_verify_sharp_minimum_point(capsys):
     args = _parser().parse_args(["sharp-minima", "x**2 - y**2", "--minimum", "0", "0",
                                  "--radii", "1"])
-    assert T.run_verify(args) == 0
+    assert run_verify(args) == 0
     assert "not a local minimum" in capsys.readouterr().out
 
 
@@ -354,5 +355,5 @@ def test_run_verify_sharp_minimum_point(capsys):
     (["weak-ironing", "import os"], ""),
 ])
 def test_run_verify_bad_input(argv, words, capsys):
-    assert T.run_verify(_parser().parse_args(argv)) == 2
+    assert run_verify(_parser().parse_args(argv)) == 2
     assert words in capsys.readouterr().err

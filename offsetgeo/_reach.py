@@ -5,7 +5,7 @@
 (b) **balls**: ``τ⁺ = sup{ρ : U_ρ = ∅} = inf_θ t*(θ)``, where ``t*(θ)`` is the radius of
     the largest free ball touching the graph at ``p(θ)``, found by bisection with global
     footpoint projections (:func:`offsetgeo.reachability.max_ball_radius`), minimised over
-    a grid of θ and refined by golden-section (1-D) or compass (2-D) search.
+    a grid of θ and refined by Brent's bounded search (1-D) or compass (2-D) search.
 
 Method (b) uses no curvature formula, so it checks (a) — and the argument that graphs
 have no bottlenecks — numerically. A warning is raised when they disagree.
@@ -14,24 +14,24 @@ have no bottlenecks — numerically. A warning is raised when they disagree.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 
-from .curvature import max_curvature
-from .offset import _coerce
-from .reachability import max_ball_radius, reflected, resolve_window
+from ._curvature import max_curvature
+from ._deprecation import renamed_keywords
+from ._function import as_function
+from ._numerics import compass_search, grid_local_extrema, mesh, minimize_bounded
+from ._reachability import max_ball_radius
+from ._results import Result
+from ._validation import check_choice, check_count, check_positive, check_side
+from .exceptions import ReachDisagreementWarning
 
-__all__ = ["reach", "critical_radius", "Reach", "ReachDisagreementWarning"]
-
-
-class ReachDisagreementWarning(RuntimeWarning):
-    """The curvature method and the ball method gave different reaches."""
+__all__ = ["reach", "critical_radius", "Reach"]
 
 
 @dataclass(frozen=True)
-class Reach:
+class Reach(Result):
     """The reach of the graph of a loss on a window.
 
     Attributes
@@ -48,7 +48,7 @@ class Reach:
     curvature_value, balls_value : float
         Method (a) and method (b); ``nan`` for a method not run.
     agree : bool
-        Whether the two agree to ``rtol``.
+        Whether the two agree to ``agreement_rtol``.
     relative_difference : float
     balls_witness : float or ndarray
         Where method (b) found its minimum.
@@ -66,79 +66,67 @@ class Reach:
     balls_witness: object
     window: np.ndarray
 
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        for key, val in out.items():
-            if isinstance(val, np.ndarray):
-                out[key] = val.tolist()
-            elif isinstance(val, (np.floating, np.bool_)):
-                out[key] = val.item()
-        for key in ("value", "curvature_value", "balls_value", "relative_difference"):
-            if not np.isfinite(out[key]):
-                out[key] = str(out[key])
-        return out
+    @property
+    def converged(self) -> bool:
+        """Both methods ran and agree (always True for a single method)."""
+        return bool(self.agree)
+
+    @property
+    def residual(self) -> float:
+        """The relative difference of the two methods (NaN for a single method)."""
+        return self.relative_difference
+
+    @property
+    def message(self) -> str:
+        """Why the methods disagree, when they do (``""`` otherwise)."""
+        if self.agree:
+            return ""
+        return (f"curvature {self.curvature_value:.12g} and free-ball {self.balls_value:.12g} "
+                f"differ by {self.relative_difference:.2e} (relative)")
 
 
-def _balls_minimum(f, box, resolution):
-    """inf_θ t*(θ) over the box: grid, then golden-section / compass refinement."""
+def _balls_minimum(f, box, samples_per_axis):
+    """inf_θ t*(θ) over the box: grid, then Brent's bounded search (1-D) / compass search (2-D)."""
     d = f.dim
-    m = int(resolution or (96 if d == 1 else 17))
+    m = samples_per_axis or (96 if d == 1 else 17)
     axes = [np.linspace(lo, hi, m) for lo, hi in box]
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
+    points = mesh(axes)
     # balls much larger than the window are not resolved: their radius counts as infinite
     t_max = 20.0 * float(np.max(box[:, 1] - box[:, 0]))
-    t = max_ball_radius(f, mesh, t_max=t_max)
+    t = max_ball_radius(f, points, t_max=t_max)
     if not np.any(np.isfinite(t)):
-        return np.inf, mesh[0] if d > 1 else mesh[0, 0]
+        return np.inf, points[0] if d > 1 else points[0, 0]
     step = (box[:, 1] - box[:, 0]) / (m - 1)
-    grid_t = t.reshape((m,) * d)
+    periodic = [f.period is not None and f.period[i] is not None
+                and np.isclose(box[i, 1] - box[i, 0], f.period[i]) for i in range(d)]
     # grid local minima of t*, best first (at most two are refined)
-    local = np.ones_like(grid_t, dtype=bool)
-    for axis in range(d):
-        for shift in (1, -1):
-            neighbour = np.roll(grid_t, shift, axis=axis)
-            local &= grid_t <= neighbour
+    local = grid_local_extrema(t.reshape((m,) * d), kind="min", wrap=periodic)
     candidates = np.flatnonzero(local.reshape(-1))
     candidates = candidates[np.argsort(t[candidates])][:2]
     if candidates.size == 0:
         candidates = np.array([int(np.argmin(t))])
     # a grid minimum far above the best one cannot hold the infimum (t* varies by O(step))
     candidates = candidates[t[candidates] <= 1.1 * t[candidates[0]]]
-    best_val, best_at = np.inf, None
-    for k in candidates:
-        centre = mesh[k].copy()
-        if d == 1:
-            lo = max(centre[0] - step[0], box[0, 0])
-            hi = min(centre[0] + step[0], box[0, 1])
-            sol = scipy.optimize.minimize_scalar(
-                lambda x: max_ball_radius(f, np.array([[x]]), t_max=t_max)[0], bounds=(lo, hi),
-                method="bounded", options={"xatol": 1e-5 * max(1.0, abs(centre[0]))})
-            val, at = float(sol.fun), np.array([sol.x])
-        else:
-            val, at = _compass(lambda pts: max_ball_radius(f, pts, t_max=t_max), centre, t[k],
-                               step.copy(), box, xtol=1e-5)
-        if val < best_val:
-            best_val, best_at = val, at
-    return best_val, (best_at[0] if d == 1 else best_at)
+    centres = points[candidates]
+
+    def radius(pts, rows):
+        return max_ball_radius(f, pts, t_max=t_max)
+
+    if d == 1:
+        lo = np.maximum(centres[:, 0] - step[0], box[0, 0])
+        hi = np.minimum(centres[:, 0] + step[0], box[0, 1])
+        xatol = 1e-5 * np.maximum(1.0, np.abs(centres[:, 0])).min()
+        at, vals, _ = minimize_bounded(lambda x, rows: radius(x[:, None], rows), lo, hi, xatol)
+        at = at[:, None]
+    else:
+        at, vals = compass_search(radius, centres, t[candidates], step, 1e-5,
+                                  project=lambda pts, rows: np.clip(pts, box[:, 0], box[:, 1]))
+    k = int(np.argmin(vals))
+    return float(vals[k]), (at[k, 0] if d == 1 else at[k])
 
 
-def _compass(func, centre, value, step, box, xtol=1e-7):
-    """Compass search for a minimum of ``func`` (evaluated on all 2d neighbours at once)."""
-    d = centre.shape[0]
-    directions = np.concatenate([np.eye(d), -np.eye(d)])
-    while np.max(step) > xtol:
-        trials = np.clip(centre + directions * step, box[:, 0], box[:, 1])
-        vals = func(trials)
-        k = int(np.argmin(vals))
-        if vals[k] < value:
-            centre, value = trials[k], float(vals[k])
-        else:
-            step = step * 0.5
-    return value, centre
-
-
-def _one_side(f, side, box, method, resolution):
-    g = f if side == "upper" else reflected(f)
+def _one_side(f, side, box, method, samples_per_axis):
+    g = f if side == "upper" else f.reflected()
     curv_val, witness = np.nan, None
     if method in ("both", "curvature"):
         ext = max_curvature(f, side, window=box)
@@ -146,13 +134,15 @@ def _one_side(f, side, box, method, resolution):
         witness = ext.witness
     balls_val, balls_at = np.nan, None
     if method in ("both", "balls"):
-        balls_val, balls_at = _balls_minimum(g, box, resolution)
+        balls_val, balls_at = _balls_minimum(g, box, samples_per_axis)
         if witness is None:
             witness = balls_at
     return curv_val, witness, balls_val, balls_at
 
 
-def reach(f, side="upper", *, window=None, method="both", rtol=1e-6, resolution=None) -> Reach:
+@renamed_keywords(rtol="agreement_rtol", resolution="samples_per_axis")
+def reach(f, side="upper", *, window=None, method="both", agreement_rtol=1e-6,
+          samples_per_axis=None) -> Reach:
     """The reach of the graph of ``f`` (upper, lower or both) on a window.
 
     ``τ⁺ = 1 / sup_θ κ⁺_max(θ) = sup{ρ : U_ρ = ∅}``; ``τ = min(τ⁺, τ⁻)``.
@@ -167,9 +157,21 @@ def reach(f, side="upper", *, window=None, method="both", rtol=1e-6, resolution=
     method : {"both", "curvature", "balls"}
         Which methods to run; with ``"both"`` (default) they are compared and a
         :class:`ReachDisagreementWarning` is raised when they differ by more than
-        ``rtol`` (relative).
-    resolution : int, optional
+        ``agreement_rtol`` (relative).
+    agreement_rtol : float
+        Relative tolerance for the two methods to agree.
+    samples_per_axis : int, optional
         Grid points per axis for method (b).
+
+    Returns
+    -------
+    reach : Reach
+
+    See Also
+    --------
+    max_curvature : method (a): ``value = 1 / max_curvature(f).value``.
+    max_ball_radius : method (b), at given points.
+    unreachable_set : empty exactly for ρ below the upper reach.
 
     Examples
     --------
@@ -178,14 +180,15 @@ def reach(f, side="upper", *, window=None, method="both", rtol=1e-6, resolution=
     >>> round(r.value, 10), round(float(r.witness), 6), r.agree
     (1.0, 4.712389, True)
     """
-    f = _coerce(f)
-    if side not in ("upper", "lower", "both"):
-        raise ValueError(f"side must be 'upper', 'lower' or 'both', got {side!r}")
-    if method not in ("both", "curvature", "balls"):
-        raise ValueError(f"method must be 'both', 'curvature' or 'balls', got {method!r}")
-    box = resolve_window(f, window)
+    f = as_function(f)
+    side = check_side(side, allow_both=True)
+    method = check_choice(method, "method", ("both", "curvature", "balls"))
+    agreement_rtol = check_positive(agreement_rtol, "agreement_rtol")
+    if samples_per_axis is not None:
+        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=3)
+    box = f.window(window)
     sides = ["upper", "lower"] if side == "both" else [side]
-    results = {s: _one_side(f, s, box, method, resolution) for s in sides}
+    results = {s: _one_side(f, s, box, method, samples_per_axis) for s in sides}
 
     def primary(res):
         return res[0] if method != "balls" else res[2]
@@ -198,12 +201,12 @@ def reach(f, side="upper", *, window=None, method="both", rtol=1e-6, resolution=
             diff = 0.0
         else:
             diff = abs(curv_val - balls_val) / max(abs(curv_val), abs(balls_val))
-        agree = bool(diff <= rtol)
+        agree = bool(diff <= agreement_rtol)
         if not agree:
             warnings.warn(f"reach methods disagree on {f} ({kind} side): curvature "
                           f"{curv_val:.12g}, largest-free-ball bisection {balls_val:.12g} "
                           f"(relative difference {diff:.2e}); refine the window or resolution",
-                          ReachDisagreementWarning, stacklevel=2)
+                          ReachDisagreementWarning, stacklevel=3)
     else:
         diff, agree = np.nan, True
     return Reach(float(value), kind, witness, side, float(curv_val), float(balls_val), agree,
@@ -212,6 +215,21 @@ def reach(f, side="upper", *, window=None, method="both", rtol=1e-6, resolution=
 
 def critical_radius(f, *, window=None, method="both", **kwargs) -> float:
     """The critical radius ``ρ_c = τ⁺`` of a loss: below it every point is reachable.
+
+    Parameters
+    ----------
+    f : Function or str
+    window, method, **kwargs
+        As for :func:`reach`.
+
+    Returns
+    -------
+    radius : float
+        ``reach(f, "upper", ...).value``.
+
+    See Also
+    --------
+    reach : the same with both methods' values and the witness.
 
     Examples
     --------

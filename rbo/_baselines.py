@@ -9,10 +9,10 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-from .objective import _like
-from .optimizer import Optimizer, StepInfo
+from ._compat import like
+from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule, check_value
 
 __all__ = ["sgd", "sam", "entropy_sgd", "SGDState", "SAMState", "EntropySGDState"]
@@ -42,10 +42,27 @@ def sgd(lr, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
 
     ``v ← μ v + g``;  ``θ ← θ − η (g + μ v)`` (Nesterov) or ``θ ← θ − η v``.
 
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate η.
+    momentum : float
+        μ in [0, 1).
+    nesterov : bool
+
+    Returns
+    -------
+    optimizer : Optimizer
+        One gradient evaluation per step.
+
+    See Also
+    --------
+    rolling_ball : RBO, which equals this on an affine loss.
+    sam : the sharpness-aware rival.
+
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = sgd(0.1, momentum=0.9)
     >>> s, _ = opt.update(opt.init(np.array([1.0])), q); s, _ = opt.update(s, q)
@@ -86,10 +103,26 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
 
     ``ε = ρ g/|g|``;  ``θ ← θ − η ∇f(θ + ε)``.
 
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate η.
+    rho_sam : float
+        Perturbation radius ``ρ ≥ 0``.
+
+    Returns
+    -------
+    optimizer : Optimizer
+        Two gradient evaluations per step.
+
+    See Also
+    --------
+    rolling_ball : near a critical point RBO's step is the unnormalised SAM step.
+    sgd : plain gradient descent.
+
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = sam(0.1, rho_sam=0.5)
     >>> s, info = opt.update(opt.init(np.array([2.0])), q)
@@ -134,10 +167,34 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
     host from ``numpy.random.default_rng([seed, t])`` (so a run is reproducible in every
     array namespace) and moved to the device of ``θ``.  Costs ``L`` gradients per step.
 
+    Parameters
+    ----------
+    lr : float or schedule
+        Outer learning rate η.
+    inner_lr : float
+        Langevin step η'.
+    gamma : float
+        Coupling γ of the local entropy.
+    inner_steps : int
+        L, gradients per step.
+    noise : float
+        Langevin noise scale ε.
+    alpha : float
+        Averaging weight of μ, in (0, 1].
+    seed : int
+        Seeds the noise.
+
+    Returns
+    -------
+    optimizer : Optimizer
+
+    See Also
+    --------
+    sgd, sam, rolling_ball : the other optimizers.
+
     Examples
     --------
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> q = ArrayObjective(lambda t: (t @ t, 2 * t))
     >>> opt = entropy_sgd(1.0, inner_lr=0.1, gamma=1.0, inner_steps=1, noise=0.0, alpha=1.0)
     >>> s, info = opt.update(opt.init(np.array([1.0])), q)
@@ -171,7 +228,7 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
                 f0, g0 = f, g
             xprime = xprime - inner_lr * (g - gamma * (theta - xprime))
             if noise > 0:
-                xprime = xprime + (math.sqrt(inner_lr) * noise) * _like(xi[l], theta)
+                xprime = xprime + (math.sqrt(inner_lr) * noise) * like(xi[l], theta)
             mu = (1 - alpha) * mu + alpha * xprime
         new = EntropySGDState(theta - (eta * gamma) * (theta - mu), t + 1)
         return new, StepInfo(float(f0), float(xp.linalg.vector_norm(g0)), int(inner_steps), lr=eta)

@@ -16,18 +16,47 @@ only through the initial centre, so it must be a constant there.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple, Optional
 
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-from .footpoint import SOLVERS, solve_footpoint
-from .optimizer import Optimizer, StepInfo
+from offsetgeo import normal_point
+from offsetgeo._validation import check_choice
+
+from ._footpoint import _solve, check_solver_options
+from ._optimizer import BallStepInfo, Optimizer
 from .schedules import as_schedule, check_value, is_constant
 
-__all__ = ["rolling_ball", "RollingBallState", "VARIANTS"]
+__all__ = ["rolling_ball", "RollingBallState", "VARIANTS", "step_target"]
 
 VARIANTS = ("footpoint", "distance")
+
+
+def step_target(theta, F, G, lr, radius):
+    """The ball's centre and the candidate centre of one RBO step (any namespace, batched).
+
+    ``c = p(θ) + ρ n(θ)`` and ``c̃ = c − η τ(θ)`` with ``τ = (G, |G|²)``, on the graph of
+    ``F`` (scaled units). ``theta`` (..., d), ``F`` (...), ``G`` (..., d); ``lr``, ``radius``
+    numbers or arrays (...).
+
+    Returns
+    -------
+    centre : array (..., d + 1)
+    x, y : array (..., d), array (...)
+        The candidate centre ``c̃ = (x, y)``, the point the next contact point projects.
+
+    Examples
+    --------
+    >>> c, x, y = step_target(np.array([0.0]), np.array(0.0), np.array([1.0]), 0.1, 0.5)
+    >>> np.round(c, 6).tolist(), np.round(x, 6).tolist(), round(float(y), 6)
+    ([-0.353553, 0.353553], [-0.453553], 0.253553)
+    """
+    xp = array_namespace(theta, G)
+    centre = normal_point(theta, F, G, radius)
+    eta = xp.asarray(lr, dtype=theta.dtype)
+    x = centre[..., :-1] - eta[..., None] * G
+    y = centre[..., -1] - eta * xp.sum(G * G, axis=-1)
+    return centre, x, y
 
 
 class RollingBallState(NamedTuple):
@@ -56,25 +85,30 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     radius : float or schedule
         Ball radius ρ (> 0).
     solver : {"newton", "gauss-newton", "paper", "exact"}
-        Footpoint solver, see :mod:`rbo.footpoint`.
+        Footpoint solver, see :func:`rbo.solve_footpoint`.
     variant : {"footpoint", "distance"}
     loss_scale : float
         λ > 0: the ball rolls on the graph of ``λ f``.
     tol, max_iter, dense_max, paper_steps, paper_lr, hessian
-        Passed to :func:`rbo.footpoint.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
+        Passed to :func:`rbo.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
 
     Returns
     -------
-    Optimizer
+    optimizer : Optimizer
         ``init(theta0) -> RollingBallState``; ``update(state, objective, fresh=False) ->
-        (state, StepInfo)``.
+        (state, BallStepInfo)``.
+
+    See Also
+    --------
+    solve_footpoint : the projection of each step.
+    run : runs it; run_batched : many balls at once.
+    sam : the rival whose step RBO's approaches near critical points (``docs/math.md``).
 
     Examples
     --------
     On an affine loss one RBO step is one gradient step, whatever the radius:
 
-    >>> import numpy as np
-    >>> from rbo.objective import ArrayObjective
+    >>> from rbo import ArrayObjective
     >>> a = np.array([0.5, -1.0])
     >>> affine = ArrayObjective(lambda t: (a @ t + 2.0, a), hvp=lambda t, v: 0 * v)
     >>> opt = rolling_ball(lr=0.1, radius=3.0)
@@ -84,22 +118,14 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     """
     lr_s = as_schedule("lr", lr)
     radius_s = as_schedule("radius", radius)
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {VARIANTS}")
-    if not (loss_scale > 0 and math.isfinite(loss_scale)):
-        raise ValueError(f"loss_scale must be a positive finite number, got {loss_scale}")
+    check_choice(variant, "variant", VARIANTS)
+    opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol,
+                                max_iter=max_iter, dense_max=dense_max, hessian=hessian,
+                                paper_steps=paper_steps, paper_lr=paper_lr)
     if variant == "distance" and not is_constant(radius_s):
         raise ValueError("the distance variant uses the radius only for the initial centre; "
                          "pass a constant radius (or use variant='footpoint' for a schedule)")
-    if solver == "exact" and loss_scale != 1.0:
-        raise ValueError("solver='exact' supports loss_scale=1.0 only")
-    lam = float(loss_scale)
-    opts = dict(solver=solver, loss_scale=lam, tol=tol, max_iter=max_iter, dense_max=dense_max,
-                paper_steps=paper_steps, paper_lr=paper_lr, hessian=hessian)
-    if hessian not in ("secant", "exact"):
-        raise ValueError(f"hessian must be 'secant' or 'exact', got {hessian!r}")
+    lam = opts["loss_scale"]
 
     def init(theta0) -> RollingBallState:
         if getattr(theta0, "ndim", None) != 1:
@@ -121,36 +147,35 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         if g.shape != theta.shape:
             raise ValueError(f"objective gradient has shape {g.shape}, expected {theta.shape}")
         F, G = lam * f, lam * g
-        gn2 = xp.sum(G * G)
-        s = xp.sqrt(1.0 + gn2)
         d = theta.shape[0]
-        if variant == "footpoint":
-            cx, cy = theta - (rho / s) * G, F + rho / s
-            x_new, y_new = cx - eta * G, cy - eta * gn2
-            centre = xp.concat([cx, xp.reshape(cy, (1,))])
-        else:
-            if state.centre is None:
-                centre = xp.concat([theta - (rho / s) * G, xp.reshape(F + rho / s, (1,))])
-            else:
+        centre, x_new, y_new = step_target(theta, F, G, eta, rho)
+        if variant == "distance":
+            gn2 = xp.sum(G * G)
+            if state.centre is not None:
                 centre = state.centre
             cx, cy = centre[:d], centre[d]
             ux, uy = cx - theta, cy - F
             un = xp.sqrt(xp.sum(ux * ux) + uy * uy)
             if float(un) == 0.0:  # centre on the graph: use the normal
-                ux, uy, un = -G, xp.ones_like(cy), s
+                ux, uy, un = -G, xp.ones_like(cy), xp.sqrt(1.0 + gn2)
             ux, uy = ux / un, uy / un
             dx, dy = -eta * G, -eta * gn2
             dot = xp.sum(dx * ux) + dy * uy
             x_new, y_new = cx + dx - dot * ux, cy + dy - dot * uy
-        fp = solve_footpoint(objective, x_new, y_new, theta, f, g, hess0=state.hessian, **opts)
+        fp = _solve(objective, x_new, y_new, theta, f, g, hess0=state.hessian, **opts)
         new_centre = None
         if variant == "distance":
             new_centre = xp.concat([x_new, xp.reshape(y_new, (1,))])
         new = RollingBallState(fp.theta, fp.value, fp.grad, t + 1, new_centre, fp.hessian)
-        info = StepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
-                        evals=evals + fp.info.evals, residual=fp.info.residual,
-                        converged=fp.info.converged, centre=centre, lr=eta, radius=rho,
-                        message=fp.info.message)
+        info = BallStepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
+                            evals=evals + fp.info.evals, lr=eta, converged=fp.info.converged,
+                            message=fp.info.message, residual=fp.info.residual,
+                            centre=centre, radius=rho)
         return new, info
 
-    return Optimizer(init, update)
+    def cached(state: RollingBallState):
+        if state.value is None or state.grad is None:
+            return None
+        return state.value, state.grad
+
+    return Optimizer(init, update, cached)

@@ -11,10 +11,11 @@ Stopping
 * NaN/inf loss or parameters, or ``|θ| > divergence``: the run stops, the trajectory keeps
   every finite step done, ``status`` is ``"nan"`` / ``"diverged"`` and ``message`` says why
   (a :class:`RuntimeWarning` is issued too).
-* A footpoint solve that misses its tolerance: ``on_unconverged="warn"`` (default) warns once
-  and goes on, ``"raise"`` raises :class:`FootpointNotConverged` (the partial trajectory is
-  its ``trajectory`` attribute), ``"stop"`` stops with ``status = "unconverged"``,
-  ``"ignore"`` only records it (``Trajectory.converged``).
+* A footpoint solve that misses its tolerance: ``on_failure="warn"`` (default) warns once
+  (:class:`offsetgeo.NonConvergenceWarning`) and goes on, ``"raise"`` raises
+  :class:`offsetgeo.ConvergenceError` (the partial trajectory is its ``result``),
+  ``"stop"`` stops with ``status = "unconverged"``, ``"ignore"`` only records it
+  (``Trajectory.converged``).
 * ``callback(t, state, info)`` returning True stops the run (``status = "callback"``).
 * ``KeyboardInterrupt`` (Ctrl-C) stops the run and returns the steps done
   (``status = "interrupted"``).
@@ -25,8 +26,9 @@ A trajectory keeps the optimizer state after its last step (``Trajectory.state``
 ``run(objective, optimizer, None, more_steps, resume=traj)`` continues exactly where
 ``traj`` stopped (interrupted or not) and returns the whole run, old rows included.
 
-The final row's loss is read from the optimizer's cache when it has one (RBO), otherwise one
-monitoring evaluation is made that is not charged to ``evals``.
+The final row's loss is read from the optimizer's cache when it has one
+(``optimizer.cached(state)``, RBO), otherwise one monitoring evaluation is made that is not
+charged to ``evals``.
 """
 from __future__ import annotations
 
@@ -37,21 +39,20 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from array_api_compat import array_namespace
+from ._compat import array_namespace
 
-__all__ = ["Trajectory", "run", "FootpointNotConverged"]
+from offsetgeo._deprecation import renamed_keywords
+from offsetgeo._results import Result
+from offsetgeo._validation import check_failure_policy
+from offsetgeo.exceptions import ConvergenceError, NonConvergenceWarning
 
+from ._optimizer import BallStepInfo
 
-class FootpointNotConverged(RuntimeError):
-    """A footpoint solve missed its tolerance (``run(..., on_unconverged="raise")``)."""
-
-    def __init__(self, message: str, trajectory: "Trajectory"):
-        super().__init__(message)
-        self.trajectory = trajectory
+__all__ = ["Trajectory", "run"]
 
 
 @dataclass(frozen=True)
-class Trajectory:
+class Trajectory(Result):
     """The recorded run (``n`` = steps done; all arrays have ``n + 1`` rows).
 
     Attributes
@@ -103,13 +104,20 @@ class Trajectory:
     def total_evals(self) -> int:
         return int(self.evals[-1])
 
+    @property
+    def residual_max(self) -> float:
+        """The largest footpoint residual of the run (NaN for baselines)."""
+        finite = [float(v) for v in self.residual if math.isfinite(float(v))]
+        return max(finite) if finite else float("nan")
+
 
 def _finite(xp, a) -> bool:
     return bool(xp.all(xp.isfinite(a)))
 
 
+@renamed_keywords(on_unconverged="on_failure")
 def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable] = None,
-        progress: bool = False, on_unconverged: str = "warn", divergence: float = 1e12,
+        progress: bool = False, on_failure: str = "warn", divergence: float = 1e12,
         progress_every: int = 100, resume: Optional[Trajectory] = None) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``theta0`` for ``steps`` steps.
 
@@ -126,7 +134,7 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
         ``callback(t, state, info)``; return True to stop.
     progress : bool
         Print a line to stderr every ``progress_every`` steps.
-    on_unconverged : {"warn", "raise", "stop", "ignore"}
+    on_failure : {"warn", "raise", "stop", "ignore"}
     divergence : float
         Stop when ``|θ|`` exceeds this.
     resume : Trajectory, optional
@@ -135,7 +143,12 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
 
     Returns
     -------
-    Trajectory
+    trajectory : Trajectory
+
+    See Also
+    --------
+    run_batched : many independent balls at once.
+    rolling_ball, sgd, sam, entropy_sgd : the optimizers.
 
     Examples
     --------
@@ -147,8 +160,7 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
     """
     if int(steps) < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
-    if on_unconverged not in ("warn", "raise", "stop", "ignore"):
-        raise ValueError(f"on_unconverged must be 'warn', 'raise', 'stop' or 'ignore', got {on_unconverged!r}")
+    on_failure = check_failure_policy(on_failure, allow_stop=True)
     stochastic = hasattr(objective, "sample")
     if resume is not None:
         if resume.state is None:
@@ -193,7 +205,8 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
             theta_new = new_state.params
             losses.append(info.loss)
             gnorms.append(info.grad_norm)
-            centres.append(info.centre if info.centre is not None else nan_centre)
+            ball = isinstance(info, BallStepInfo)
+            centres.append(info.centre if ball and info.centre is not None else nan_centre)
             if not (math.isfinite(info.loss) and _finite(xp, theta_new)):
                 status = "nan"
                 message = (f"step {t}: the loss or the parameters became NaN/inf (loss before the step "
@@ -207,20 +220,20 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
             state = new_state
             thetas.append(theta_new)
             evals.append(evals[-1] + int(info.evals))
-            residuals.append(float(info.residual))
+            residuals.append(float(info.residual) if ball else float("nan"))
             conv.append(bool(info.converged))
             if not info.converged:
                 text = f"step {t}: footpoint solve did not converge (residual {info.residual:.3g}): {info.message}"
-                if on_unconverged == "raise":
+                if on_failure == "raise":
                     status, message = "unconverged", text
                     losses.append(float("nan")); gnorms.append(float("nan"))
-                    raise FootpointNotConverged(text, build())
-                if on_unconverged == "stop":
+                    raise ConvergenceError(text, result=build())
+                if on_failure == "stop":
                     status, message = "unconverged", text
                     break
-                if on_unconverged == "warn" and not warned:
+                if on_failure == "warn" and not warned:
                     warnings.warn(text + " (further ones are recorded in Trajectory.converged)",
-                                  RuntimeWarning, stacklevel=2)
+                                  NonConvergenceWarning, stacklevel=3)
                     warned = True
             if progress and (t + 1) % max(1, int(progress_every)) == 0:
                 print(f"[rbo.run] step {t + 1}/{first + steps} loss {info.loss:.6g} evals {evals[-1]}",
@@ -231,13 +244,15 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
     except KeyboardInterrupt:
         status, message = "interrupted", f"interrupted (KeyboardInterrupt) after {len(thetas) - 1} steps"
     if status in ("nan", "diverged"):
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
     # align: losses/gnorms have one entry per kept row except the last
     del losses[len(thetas) - 1:], gnorms[len(thetas) - 1:], centres[len(thetas) - 1:]
-    value, grad = getattr(state, "value", None), getattr(state, "grad", None)
-    if value is None or grad is None or stochastic:
+    known = None if stochastic else optimizer.cached(state)
+    if known is None:
         base = objective.sample(len(thetas) - 1) if stochastic else objective
         value, grad = base.value_and_grad(state.params)
+    else:
+        value, grad = known
     losses.append(float(value))
     gnorms.append(float(xp.linalg.vector_norm(grad)))
     return build()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import ast
 import math
 
+import numpy as np
 import sympy
 
-__all__ = ["parse_expression", "check_expression", "ALLOWED_FUNCTIONS", "MAX_LENGTH"]
+__all__ = ["parse_expression", "parse_number", "check_expression", "ALLOWED_FUNCTIONS",
+           "MAX_LENGTH"]
 
 #: Longest accepted expression string (characters).
 MAX_LENGTH = 20_000
@@ -198,6 +200,10 @@ def parse_expression(text: str, variables=None):
     symbols : tuple of sympy.Symbol
         The variables, in order.
 
+    See Also
+    --------
+    Function : parses its string this way.
+
     Examples
     --------
     >>> expr, symbols = parse_expression("x**2 + sin(y)")
@@ -238,6 +244,42 @@ def parse_expression(text: str, variables=None):
         symbols = tuple(sorted(builder.found.values(), key=lambda s: s.name))
     check_expression(expr, symbols)
     return expr, symbols
+
+
+def parse_number(value, what: str) -> float:
+    """A finite float from a number, a sympy number or a constant expression such as ``"2*pi"``.
+
+    Parameters
+    ----------
+    value : number, sympy number or str
+    what : str
+        What the number is, for the error message.
+
+    Returns
+    -------
+    number : float
+
+    Examples
+    --------
+    >>> round(parse_number("2*pi", "period"), 6)
+    6.283185
+    >>> parse_number("x", "period")
+    Traceback (most recent call last):
+    ...
+    ValueError: period must be a number, got 'x'
+    """
+    if isinstance(value, str):
+        try:
+            value, _ = parse_expression(value, variables=())
+        except ValueError:
+            raise ValueError(f"{what} must be a number, got {value!r}") from None
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return out
 
 
 def _variable_names(variables) -> list[str]:

@@ -55,6 +55,8 @@ import numbers
 import numpy as np
 from numba import njit, prange, get_num_threads
 
+from ._validation import check_radius
+
 __all__ = [
     "hemisphere_dilation",
     "hemisphere_erosion",
@@ -269,17 +271,6 @@ def _check_values(values):
     return arr
 
 
-def check_radius(rho) -> float:
-    """A ball radius as a positive finite float, or a ValueError saying what is wrong."""
-    try:
-        r = float(rho)
-    except (TypeError, ValueError):
-        raise ValueError(f"the radius rho must be a positive number, got {rho!r}") from None
-    if not math.isfinite(r) or r <= 0.0:
-        raise ValueError(f"the radius rho must be positive and finite, got {rho!r}")
-    return r
-
-
 def _check_spacing(spacing, ndim):
     if isinstance(spacing, numbers.Real) or np.ndim(spacing) == 0:
         items = [spacing] * ndim
@@ -383,7 +374,12 @@ def hemisphere_dilation(values, spacing, rho, *, periodic=False):
 
     Returns
     -------
-    ndarray of float64, same shape as ``values``.
+    dilation : ndarray of float64, same shape as ``values``
+
+    See Also
+    --------
+    offset_height : the same operator on the analytic function, at any points.
+    hemisphere_closing : dilation then erosion, the ironed function.
 
     Notes
     -----
@@ -407,12 +403,19 @@ def hemisphere_erosion(values, spacing, rho, *, periodic=False):
     ``e(x_j) = min_{|x_j - x_i| <= rho} [ f_i - sqrt(rho^2 - |x_j - x_i|^2) ]
     = -hemisphere_dilation(-f)(x_j)``.
 
-    Parameters and edge handling are those of :func:`hemisphere_dilation` (truncated window
-    within ``rho`` of an edge unless ``periodic``).
+    Parameters
+    ----------
+    values, spacing, rho, periodic
+        As for :func:`hemisphere_dilation` (truncated window within ``rho`` of an edge unless
+        ``periodic``).
 
     Returns
     -------
-    ndarray of float64, same shape as ``values``.
+    erosion : ndarray of float64, same shape as ``values``
+
+    See Also
+    --------
+    hemisphere_dilation : its dual.
 
     Examples
     --------
@@ -430,15 +433,24 @@ def hemisphere_closing(values, spacing, rho, *, periodic=False):
     with ``h = hemisphere_dilation(f)``; ``fbar >= f`` on the samples, with equality at the
     rho-reachable samples.
 
-    Parameters are those of :func:`hemisphere_dilation`. Without ``periodic``, within
-    ``2 * rho`` of an edge the result is the closing of the truncated data (the ball may
-    drop past the last sample). A radius below the spacing returns ``values`` unchanged.
-    The result is clipped to ``>= values``, which only removes rounding (the exact closing
-    of the samples is ``>= values``).
+    Without ``periodic``, within ``2 * rho`` of an edge the result is the closing of the
+    truncated data (the ball may drop past the last sample). A radius below the spacing
+    returns ``values`` unchanged. The result is clipped to ``>= values``, which only removes
+    rounding (the exact closing of the samples is ``>= values``).
+
+    Parameters
+    ----------
+    values, spacing, rho, periodic
+        As for :func:`hemisphere_dilation`.
 
     Returns
     -------
-    ndarray of float64, same shape as ``values``.
+    closing : ndarray of float64, same shape as ``values``
+
+    See Also
+    --------
+    ironed : the same operator on the analytic function, at any points, exact.
+    hemisphere_opening : the closing from below.
 
     Examples
     --------
@@ -459,11 +471,18 @@ def hemisphere_opening(values, spacing, rho, *, periodic=False):
     ``f_(x_j) = max_{|x_j - x_i| <= rho} [ e(x_i) + sqrt(rho^2 - |x_j - x_i|^2) ]`` with
     ``e = hemisphere_erosion(f)``; ``f_ <= f`` on the samples.
 
-    Parameters and edge handling are those of :func:`hemisphere_closing`.
+    Parameters
+    ----------
+    values, spacing, rho, periodic
+        As for :func:`hemisphere_dilation`; edges are handled as in :func:`hemisphere_closing`.
 
     Returns
     -------
-    ndarray of float64, same shape as ``values``.
+    opening : ndarray of float64, same shape as ``values``
+
+    See Also
+    --------
+    hemisphere_closing : ``opening(f) = -closing(-f)``.
 
     Examples
     --------

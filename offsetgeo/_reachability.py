@@ -12,37 +12,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .function import Function, as_points
-from .offset import _coerce, check_radius
-from .projection import footpoint
+from ._deprecation import renamed_keywords
+from ._function import Function, as_function
+from ._graph import normal_lift, principal_curvatures
+from ._numerics import mesh
+from ._projection import footpoint
+from ._results import Result
+from ._validation import as_thetas, check_count, check_positive, check_radius
 
-__all__ = ["is_reachable", "unreachable_set", "UnreachableSet", "max_ball_radius",
-           "normal_lift", "reflected", "resolve_window"]
+__all__ = ["is_reachable", "unreachable_set", "UnreachableSet", "max_ball_radius"]
 
 # Footpoint solves stop only once their last Newton step is ~1e-9 (see projection.refine),
 # also where D is flat to fourth order near a centre of curvature; locations are compared
 # a little above that. Past the critical radius, at t = (1 + ε)/κ, the footpoint moves by
 # O(sqrt(ε)), so t* is resolved to ~1e-12 relative.
 _THETA_TOL = 1e-7
-
-
-def reflected(f: Function) -> Function:
-    """``−f``: the lower side of the graph of ``f`` is the upper side of the graph of ``−f``."""
-    if f._callables is None:
-        return f._replace(-f.expr)
-    value, grad, hess, name = f._callables
-    return Function.from_callables(
-        lambda X: -np.asarray(value(X)), lambda X: -np.asarray(grad(X)),
-        None if hess is None else (lambda X: -np.asarray(hess(X))),
-        dim=f.dim, domain=f.domain, period=f.period, name=f"-{name}")
-
-
-def normal_lift(f: Function, theta: np.ndarray, t) -> np.ndarray:
-    """Points ``p(θ) + t n(θ)`` of R^(d+1) for θ of shape (n, d), t scalar or (n,)."""
-    value, grad = f.evaluate(theta, 1)
-    norm = np.sqrt(1.0 + (grad**2).sum(1))
-    t = np.broadcast_to(np.asarray(t, dtype=float), (theta.shape[0],))
-    return np.column_stack([theta - (t / norm)[:, None] * grad, value + t / norm])
 
 
 def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
@@ -63,15 +47,35 @@ def is_reachable(f, thetas, rho):
     ``θ`` is reachable iff ``p(θ)`` is a nearest point of the graph to
     ``p(θ) + ρ n(θ)`` (equivalently ``f̄_ρ(θ) = f(θ)``).
 
+    Parameters
+    ----------
+    f : Function or str
+    thetas : array_like
+        Points, shape (n, d), (n,) for d = 1, or one point.
+    rho : float
+        Ball radius, > 0.
+
+    Returns
+    -------
+    reachable : bool or ndarray of bool (n,)
+
+    See Also
+    --------
+    unreachable_set : the set of unreachable points on a window.
+    curvature_test : the local (necessary) test.
+    ironed : equals ``f`` exactly at the reachable points.
+
     Examples
     --------
     >>> f = Function("x**2")   # curvature 2 at the bottom: reachable iff rho <= 1/2
     >>> is_reachable(f, [0.0, 2.0], 0.4).tolist(), is_reachable(f, [0.0, 2.0], 0.6).tolist()
     ([True, True], [False, True])
     """
-    f = _coerce(f)
+    f = as_function(f)
     rho = check_radius(rho)
-    points, tag = as_points(thetas, f.dim)
+    points, tag = as_thetas(thetas, f.dim)
+    if points.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
     out = _touches(f, points, rho)
     return bool(out[0]) if tag == "scalar" else out
 
@@ -82,9 +86,36 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     ``t*(θ) = sup{t : p(θ) is a nearest graph point of p(θ) + t n(θ)}``, found by
     bisection on t (``inf`` where no ball up to ``t_max`` is blocked). Its centre
     ``p(θ) + t* n(θ)`` lies on the upper medial axis, and ``U_ρ = {θ : t*(θ) < ρ}``.
+
+    Parameters
+    ----------
+    f : Function or str
+    thetas : array_like
+    t_max : float
+        Balls up to this radius are tested; larger ones count as never blocked.
+    rtol : float
+        Relative tolerance of the returned radius (bisection bracket ``≤ rtol · t*``).
+
+    Returns
+    -------
+    radius : float or ndarray (n,)
+
+    See Also
+    --------
+    reach : ``inf_θ t*(θ)`` is the upper reach (method "balls").
+    medial_axis : the centres ``p(θ) + t*(θ) n(θ)``.
+
+    Examples
+    --------
+    >>> round(float(max_ball_radius("x**2", 0.0)), 9)    # the osculating circle, radius 1/2
+    0.5
     """
-    f = _coerce(f)
-    theta, tag = as_points(thetas, f.dim)
+    f = as_function(f)
+    t_max = check_positive(t_max, "t_max")
+    rtol = check_positive(rtol, "rtol")
+    theta, tag = as_thetas(thetas, f.dim)
+    if theta.shape[0] == 0:
+        return np.zeros(0)
     n = theta.shape[0]
     lo = np.zeros(n)
     hi = np.full(n, 1.0)
@@ -109,54 +140,8 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     return float(out[0]) if tag == "scalar" else out
 
 
-def resolve_window(f: Function, window, *, require_bounded: bool = True) -> np.ndarray:
-    """The (d, 2) box of θ to examine.
-
-    Given: checked, and an infinite interval of a periodic variable becomes one period.
-    Omitted: the domain, or one period, per variable; a variable that is neither is an
-    error (``require_bounded``) or gets the function's sample box ``[-5, 5]``.
-    """
-    d = f.dim
-    base = f.sample_box
-    period = f.period or (None,) * d
-    if window is None:
-        box = base.copy()
-        for i in range(d):
-            if require_bounded and f.domain is None and period[i] is None:
-                raise ValueError(f"variable {f.variables[i]!r} is neither periodic nor bounded by "
-                                 "a domain: the window would be unbounded; give window=(lo, hi)")
-        return box
-    if isinstance(window, str):
-        raise ValueError("window must be a box: (lo, hi) for d = 1 or [(lo, hi), ...] per variable")
-    try:
-        items = list(window)
-        if d == 1 and len(items) == 2 and not np.ndim(items[0]):
-            items = [items]
-        rows = [(float(lo), float(hi)) for lo, hi in items]
-    except (TypeError, ValueError):
-        raise ValueError(f"window must be (lo, hi) for d = 1 or [(lo, hi), ...] with {d} pairs "
-                         f"of numbers, got {window!r}") from None
-    if len(rows) != d:
-        raise ValueError(f"window has {len(rows)} intervals but the function has {d} variables")
-    box = np.empty((d, 2))
-    for i, (lo, hi) in enumerate(rows):
-        if np.isnan(lo) or np.isnan(hi):
-            raise ValueError(f"window bounds must be numbers, got {rows[i]} for {f.variables[i]}")
-        if not lo < hi:
-            raise ValueError(f"window intervals must have lo < hi, got {rows[i]} for "
-                             f"{f.variables[i]}")
-        if np.isinf(lo) or np.isinf(hi):
-            if period[i] is None:
-                raise ValueError("an unbounded window needs a periodic function; give "
-                                 f"window=(lo, hi) (variable {f.variables[i]} is not periodic)")
-            box[i] = base[i]
-        else:
-            box[i] = [lo, hi]
-    return box
-
-
 @dataclass(frozen=True)
-class UnreachableSet:
+class UnreachableSet(Result):
     """The unreachable set ``U_ρ`` on a window.
 
     Attributes
@@ -212,7 +197,9 @@ def _bisect_edges(f, rho, inside, outside, tol):
     return 0.5 * (a + b)
 
 
-def unreachable_set(f, rho, *, window=None, resolution=None, edge_tol=1e-9) -> UnreachableSet:
+@renamed_keywords(resolution="samples_per_axis")
+def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
+                    edge_tol=1e-9) -> UnreachableSet:
     """The ρ-unreachable set ``U_ρ = {θ : f̄_ρ(θ) > f(θ)}`` on a window.
 
     1-D: intervals with edges refined by bisection to ``edge_tol``. 2-D: a mask on
@@ -227,8 +214,19 @@ def unreachable_set(f, rho, *, window=None, resolution=None, edge_tol=1e-9) -> U
     window : (lo, hi) or [(lo, hi), ...], optional
         Default: the domain, or one period of a periodic function. A
         non-periodic function without a domain needs a window.
-    resolution : int, optional
+    samples_per_axis : int, optional
         Grid points per axis (default 2048 in 1-D, 96 in 2-D).
+    edge_tol : float
+        Absolute tolerance of the refined edges.
+
+    Returns
+    -------
+    unreachable : UnreachableSet
+
+    See Also
+    --------
+    is_reachable : the test at given points.
+    ironed : ``f̄_ρ > f`` exactly on ``U_ρ``.
 
     Examples
     --------
@@ -239,26 +237,25 @@ def unreachable_set(f, rho, *, window=None, resolution=None, edge_tol=1e-9) -> U
     >>> U.intervals.round(4).tolist()    # around the trough at 3π/2
     [[3.3081, 6.1167]]
     """
-    f = _coerce(f)
+    f = as_function(f)
     rho = check_radius(rho)
+    edge_tol = check_positive(edge_tol, "edge_tol")
     if f.dim > 2:
         raise ValueError(f"unreachable_set works on 1-D and 2-D grids; this function has "
                          f"{f.dim} variables (3-D grids are not supported). Use is_reachable "
                          "at the points you need")
-    box = resolve_window(f, window)
+    box = f.window(window)
     d = f.dim
-    m = int(resolution or (2048 if d == 1 else 96))
-    if m < 8:
-        raise ValueError(f"resolution must be at least 8 points per axis, got {resolution}")
+    m = (2048 if d == 1 else 96) if samples_per_axis is None else \
+        check_count(samples_per_axis, "samples_per_axis", minimum=8)
     periodic = [f.period is not None and f.period[i] is not None
                 and np.isclose(box[i, 1] - box[i, 0], f.period[i]) for i in range(d)]
     axes = tuple(np.linspace(lo, hi, m, endpoint=not periodic[i])
                  for i, (lo, hi) in enumerate(box))
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-    mask = ~_touches(f, mesh, rho)
+    points = mesh(axes)
+    mask = ~_touches(f, points, rho)
     # the local test: a principal curvature above 1/rho makes a point unreachable
-    from .curvature import principal_curvatures
-    mask |= principal_curvatures(f, mesh)[:, 0] * rho > 1.0
+    mask |= principal_curvatures(f, points)[:, 0] * rho > 1.0
     mask = mask.reshape((m,) * d)
     if d == 1:
         intervals = _intervals_1d(f, rho, axes[0], mask, periodic[0], box[0], edge_tol)

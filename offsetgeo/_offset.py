@@ -2,7 +2,7 @@
 
 ``h_ρ(x) = max_{|φ − x| ≤ ρ} f(φ) + sqrt(ρ² − |x − φ|²)`` (grey-scale dilation by a
 hemisphere) and ``f̄_ρ(θ) = min_{|x − θ| ≤ ρ} h_ρ(x) − sqrt(ρ² − |x − θ|²)`` (the
-closing). On grids, :mod:`offsetgeo.morphology` computes both exactly for the
+closing). On grids, :func:`~offsetgeo.hemisphere_dilation` and :func:`~offsetgeo.hemisphere_closing` computes both exactly for the
 samples; here they are computed for the analytic function, to round-off, by a
 sampled global search refined with Newton (dilation) and a bracketed search
 (closing).
@@ -12,30 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import Function, as_points
-from .morphology import check_radius, hemisphere_closing, hemisphere_dilation
-from .projection import backtrack
+from ._deprecation import renamed_keywords
+from ._function import Function, as_function
+from ._numerics import backtrack, compass_search, mesh, minimize_bounded
+from ._reachability import is_reachable
+from ._validation import as_thetas, check_count, check_positive, check_radius
 
-__all__ = ["offset_height", "ironed", "hemisphere_dilation", "hemisphere_closing",
-           "check_radius"]
+__all__ = ["offset_height", "ironed"]
 
 _SAMPLES_PER_RADIUS = {1: 1024, 2: 48, 3: 12}
 _CHUNK_EVALS = 2_000_000
 
 
-def _coerce(f) -> Function:
-    if isinstance(f, Function):
-        return f
-    if isinstance(f, str):
-        return Function(f)
-    raise TypeError(f"expected an offsetgeo.Function or an expression string, got {type(f).__name__}")
-
-
 def _offsets(d: int, m: int) -> np.ndarray:
     """Grid of offsets u in the closed unit ball of R^d (m per axis), shape (k, d)."""
-    axis = np.linspace(-1.0, 1.0, m)
-    mesh = np.stack(np.meshgrid(*([axis] * d), indexing="ij"), -1).reshape(-1, d)
-    return mesh[(mesh**2).sum(1) <= 1.0]
+    u = mesh([np.linspace(-1.0, 1.0, m)] * d)
+    return u[(u**2).sum(1) <= 1.0]
 
 
 def _dilation_argmax(f: Function, x: np.ndarray, rho: float, samples: int | None):
@@ -113,7 +105,8 @@ def _maximise_dilation(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, 
     return v + np.sqrt(np.clip(rho * rho - (r**2).sum(1), 0.0, None)), phi
 
 
-def offset_height(f, xs, rho, *, samples=None, contact=False):
+@renamed_keywords(xs="thetas", samples="samples_per_axis")
+def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     """Height ``h_ρ(x)`` of the centre of the ball of radius ρ resting on the graph above x.
 
     ``h_ρ(x) = max_{|φ − x| ≤ ρ} f(φ) + sqrt(ρ² − |x − φ|²)``; the upper ρ-offset
@@ -122,16 +115,28 @@ def offset_height(f, xs, rho, *, samples=None, contact=False):
     Parameters
     ----------
     f : Function or str
-    xs : array_like
-        Points, shape (n,) for one variable or (n, d).
+    thetas : array_like
+        Horizontal positions x of the ball's centre, shape (n,) for one variable or (n, d).
     rho : float
         Ball radius, > 0.
-    samples : int, optional
+    samples_per_axis : int, optional
         Samples per axis across the ball's diameter for the global search
         (default 1024 in 1-D, 48 in 2-D); the maximiser is then refined by
         Newton to round-off.
     contact : bool
         Also return the contact points φ (where the ball touches the graph).
+
+    Returns
+    -------
+    height : float or ndarray (n,)
+        ``h_ρ`` at each point.
+    contact : ndarray, only with ``contact=True``
+        The maximisers φ, shaped like ``thetas``.
+
+    See Also
+    --------
+    hemisphere_dilation : the same operator on samples of a grid (exact for the samples).
+    ironed : the closing, ``f̄_ρ``.
 
     Examples
     --------
@@ -140,12 +145,17 @@ def offset_height(f, xs, rho, *, samples=None, contact=False):
     >>> bool(np.allclose(h, f.value([0.0, 2.0]) + 0.3 * np.sqrt(1 + 0.25)))
     True
     """
-    f = _coerce(f)
+    f = as_function(f)
     rho = check_radius(rho)
-    points, tag = as_points(xs, f.dim)
+    points, tag = as_thetas(thetas, f.dim)
     if not np.all(np.isfinite(points)):
         raise ValueError("points contain NaN or inf")
-    start = _dilation_argmax(f, points, rho, samples)
+    if samples_per_axis is not None:
+        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=5)
+    if points.shape[0] == 0:
+        empty = np.zeros(0)
+        return (empty, np.zeros((0,) if f.dim == 1 else (0, f.dim))) if contact else empty
+    start = _dilation_argmax(f, points, rho, samples_per_axis)
     height, phi = _maximise_dilation(f, points, start, rho)
     if tag == "scalar":
         height, phi = float(height[0]), (phi[0, 0] if f.dim == 1 else phi[0])
@@ -154,7 +164,8 @@ def offset_height(f, xs, rho, *, samples=None, contact=False):
     return (height, phi) if contact else height
 
 
-def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
+@renamed_keywords(samples="samples_per_axis")
+def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     """The ironed function ``f̄_ρ(θ)``: the lowest point above θ that a ball of radius ρ,
     resting on the graph from above, covers.
 
@@ -164,9 +175,31 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
     Reachable points return ``f(θ)`` exactly (d ≤ 2; in higher dimension every point
     is searched, and reachable ones come out equal to ``f(θ)`` to the search tolerance).
     Elsewhere the minimum over ball
-    centres x is found on a grid and refined by a bracketed golden-section search
+    centres x is found on a grid and refined by a bracketed Brent search
     (1-D) or a compass search (2-D) to ``xatol``; the value is then exact to the
     accuracy of ``h_ρ``.
+
+    Parameters
+    ----------
+    f : Function or str
+    thetas : array_like
+        Points, shape (n,) for one variable or (n, d).
+    rho : float
+        Ball radius, > 0.
+    samples_per_axis : int, optional
+        Passed to :func:`offset_height`.
+    xatol : float
+        Absolute tolerance on the location of the minimising centre.
+
+    Returns
+    -------
+    value : float or ndarray (n,)
+        ``f̄_ρ`` at each point (``≥ f``).
+
+    See Also
+    --------
+    hemisphere_closing : the same operator on samples of a grid.
+    is_reachable : where ``f̄_ρ = f``.
 
     Examples
     --------
@@ -176,13 +209,14 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
     >>> float(ironed(f, 0.0, 1.0))   # the unit ball rests on x = ±sqrt(3)/2, centre height 5/4
     0.25
     """
-    from .reachability import is_reachable
-
-    f = _coerce(f)
+    f = as_function(f)
     rho = check_radius(rho)
-    points, tag = as_points(thetas, f.dim)
+    xatol = check_positive(xatol, "xatol")
+    points, tag = as_thetas(thetas, f.dim)
     if not np.all(np.isfinite(points)):
         raise ValueError("points contain NaN or inf")
+    if points.shape[0] == 0:
+        return np.zeros(0)
     value, = f.evaluate(points, 0)
     out = value.copy()
     if f.dim <= 2:
@@ -191,7 +225,7 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
     else:  # no global projection in d >= 3: search the closing everywhere
         todo = np.arange(points.shape[0])
     if todo.size:
-        out[todo] = _closing_search(f, points[todo], rho, samples, xatol)
+        out[todo] = _closing_search(f, points[todo], rho, samples_per_axis, xatol)
         out[todo] = np.maximum(out[todo], value[todo])
     if tag == "scalar":
         return float(out[0])
@@ -199,11 +233,13 @@ def ironed(f, thetas, rho, *, samples=None, xatol=1e-12):
 
 
 def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: float):
+    """min over centres x with |x − θ| ≤ ρ of h_ρ(x) − sqrt(ρ² − |x − θ|²): a grid of centres,
+    then Brent's bounded search (1-D) or compass search (d ≥ 2) around the best one."""
     n, d = theta.shape
 
     def cover(centres, owners):
         r2 = ((centres - theta[owners]) ** 2).sum(1)
-        h = offset_height(f, centres, rho, samples=samples)
+        h = offset_height(f, centres, rho, samples_per_axis=samples)
         return h - np.sqrt(np.clip(rho * rho - r2, 0.0, None))
 
     m = 33 if d == 1 else 9
@@ -217,44 +253,16 @@ def _closing_search(f: Function, theta: np.ndarray, rho: float, samples, xatol: 
     if d == 1:
         lo = np.maximum(centre[:, 0] - step, theta[:, 0] - rho)
         hi = np.minimum(centre[:, 0] + step, theta[:, 0] + rho)
-        golden = (np.sqrt(5) - 1) / 2
-        a, b = lo.copy(), hi.copy()
-        c = b - golden * (b - a)
-        e = a + golden * (b - a)
-        owners = np.arange(n)
-        fc = cover(c[:, None], owners)
-        fe = cover(e[:, None], owners)
-        while np.max(b - a) > xatol:
-            left = fc < fe
-            b = np.where(left, e, b)
-            a = np.where(left, a, c)
-            c_new = b - golden * (b - a)
-            e_new = a + golden * (b - a)
-            reuse_c = np.where(left, c, e)
-            probe = np.where(left, c_new, e_new)
-            fp = cover(probe[:, None], owners)
-            fr = np.where(left, fc, fe)
-            c = np.where(left, c_new, reuse_c)
-            e = np.where(left, reuse_c, e_new)
-            fc = np.where(left, fp, fr)
-            fe = np.where(left, fr, fp)
-        mid = 0.5 * (a + b)
-        return np.minimum(np.minimum(fc, fe), cover(mid[:, None], owners))
-    # compass search in d >= 2
-    directions = np.concatenate([np.eye(d), -np.eye(d)])
-    best_val = vals[np.arange(n), best]
-    owners = np.arange(n)
-    while step > xatol:
-        improved = np.zeros(n, dtype=bool)
-        for direction in directions:
-            trial = centre + step * direction
-            inside = ((trial - theta) ** 2).sum(1) <= rho * rho
-            trial = np.where(inside[:, None], trial, centre)
-            val = cover(trial, owners)
-            better = val < best_val
-            centre[better] = trial[better]
-            best_val[better] = val[better]
-            improved |= better
-        if not np.any(improved):
-            step *= 0.5
-    return best_val
+        _, value, _ = minimize_bounded(lambda x, rows: cover(x[:, None], rows), lo, hi, xatol)
+        return value
+
+    def inside_ball(points, rows):
+        """Centres outside the ball of radius ρ about θ are pulled back onto its sphere."""
+        off = points - theta[rows]
+        norm = np.linalg.norm(off, axis=1)
+        scale = np.where(norm > rho, rho * (1 - 1e-12) / np.maximum(norm, 1e-300), 1.0)
+        return theta[rows] + off * scale[:, None]
+
+    _, value = compass_search(cover, centre, vals[np.arange(n), best], step, xatol,
+                              project=inside_ball)
+    return value

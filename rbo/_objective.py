@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, runtime_checkable
 
 import numpy as np
-from array_api_compat import array_namespace, is_cupy_array
+
+from offsetgeo import Function
+
+from ._compat import like, to_numpy
 
 __all__ = [
     "Objective",
@@ -77,26 +80,6 @@ class ArrayObjective:
     name: str = "objective"
 
 
-def _to_numpy(x: Any) -> np.ndarray:
-    """Host NumPy copy of an array from any namespace (CuPy, array_api_strict, NumPy)."""
-    if is_cupy_array(x):
-        return x.get()
-    if isinstance(x, np.ndarray):
-        return x
-    try:
-        return np.from_dlpack(x)
-    except (TypeError, AttributeError, RuntimeError, BufferError):
-        return np.asarray(x)
-
-
-def _like(a: Any, ref: Any) -> Any:
-    """``a`` (NumPy) as an array of the namespace, dtype and device of ``ref``."""
-    xp = array_namespace(ref)
-    if is_cupy_array(ref):
-        return xp.asarray(a, dtype=ref.dtype)
-    return xp.asarray(np.asarray(a, dtype=_to_numpy(ref).dtype))
-
-
 @dataclass(frozen=True)
 class FunctionObjective:
     """Adapter: an :class:`offsetgeo.Function` as an objective on flat arrays.
@@ -120,7 +103,7 @@ class FunctionObjective:
         return float(theta_np[0]) if self.dim == 1 else theta_np
 
     def value_and_grad(self, theta):
-        t = _to_numpy(theta).reshape(-1)
+        t = to_numpy(theta).reshape(-1)
         if t.shape[0] != self.dim:
             raise ValueError(
                 f"theta has {t.shape[0]} entries but the function has dimension {self.dim}; "
@@ -129,12 +112,12 @@ class FunctionObjective:
         v, g = self.function.value_and_grad(self._arg(t))
         v = np.asarray(v, dtype=float).reshape(())
         g = np.asarray(g, dtype=float).reshape(self.dim)
-        return _like(v, theta), _like(g, theta)
+        return like(v, theta), like(g, theta)
 
     def hvp(self, theta, v):
-        t = _to_numpy(theta).reshape(-1)
+        t = to_numpy(theta).reshape(-1)
         H = np.asarray(self.function.hess(self._arg(t)), dtype=float).reshape(self.dim, self.dim)
-        return _like(H @ _to_numpy(v).reshape(self.dim), theta)
+        return like(H @ to_numpy(v).reshape(self.dim), theta)
 
     def batch_value_and_grad(self, X: np.ndarray):
         X = np.asarray(X, dtype=float).reshape(-1, self.dim)
@@ -171,6 +154,26 @@ class MinibatchObjective:
 def minibatch(make: Callable[[np.ndarray], Any], n_data: int, batch_size: int, seed: int = 0):
     """Stochastic objective from a per-batch constructor (see :class:`MinibatchObjective`).
 
+    Parameters
+    ----------
+    make : callable
+        ``make(batch_indices) -> objective`` for one minibatch.
+    n_data : int
+        Size of the data set.
+    batch_size : int
+        Indices drawn per step, without replacement, by a generator seeded with
+        ``(seed, step)``.
+    seed : int
+
+    Returns
+    -------
+    objective : MinibatchObjective
+
+    See Also
+    --------
+    objective : deterministic objectives.
+    run : draws a fresh batch every step.
+
     Examples
     --------
     >>> import numpy as np
@@ -194,13 +197,23 @@ def objective(obj: Any, hvp: Optional[Callable] = None, *, name: Optional[str] =
     Parameters
     ----------
     obj
-        An :class:`offsetgeo.Function` (wrapped as :class:`FunctionObjective`), an object that
+        An :class:`offsetgeo.Function` or an expression string (wrapped as
+        :class:`FunctionObjective`), an object that
         already has ``value_and_grad`` (returned unchanged), or a callable
         ``theta -> (value, grad)`` (wrapped as :class:`ArrayObjective`).
     hvp : callable, optional
         Hessian-vector product for a callable ``obj``.
     name : str, optional
         Label.
+
+    Returns
+    -------
+    objective : FunctionObjective, ArrayObjective or ``obj`` itself
+
+    See Also
+    --------
+    minibatch : a stochastic objective.
+    run : runs an optimizer on an objective.
 
     Examples
     --------
@@ -209,7 +222,9 @@ def objective(obj: Any, hvp: Optional[Callable] = None, *, name: Optional[str] =
     >>> o.hvp(np.ones(2), np.array([1.0, 0.0]))
     array([2., 0.])
     """
-    if hasattr(obj, "hess") and hasattr(obj, "dim") and hasattr(obj, "value_and_grad"):
+    if isinstance(obj, str):
+        obj = Function(obj)
+    if isinstance(obj, Function):
         if hvp is not None:
             raise ValueError("hvp= is only for callables; an offsetgeo.Function provides hess")
         return FunctionObjective(obj, name=name or "function")
@@ -220,6 +235,6 @@ def objective(obj: Any, hvp: Optional[Callable] = None, *, name: Optional[str] =
     if callable(obj):
         return ArrayObjective(obj, hvp=hvp, name=name or getattr(obj, "__name__", "objective"))
     raise ValueError(
-        f"cannot build an objective from {type(obj).__name__}: pass an offsetgeo.Function, a "
-        "callable theta -> (value, grad), or an object with value_and_grad"
+        f"cannot build an objective from {type(obj).__name__}: pass an offsetgeo.Function, an "
+        "expression string, a callable theta -> (value, grad), or an object with value_and_grad"
     )

@@ -13,15 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .offset import _coerce
-from .projection import footpoint, refine
-from .reachability import max_ball_radius, normal_lift, reflected, resolve_window
+from ._deprecation import renamed_keywords
+from ._function import as_function
+from ._graph import normal_lift
+from ._numerics import mesh
+from ._projection import footpoint, polish
+from ._reachability import max_ball_radius
+from ._results import Result
+from ._validation import check_count, check_positive, check_side
 
 __all__ = ["medial_axis", "MedialAxis", "MedialBranch"]
 
 
 @dataclass(frozen=True)
-class MedialBranch:
+class MedialBranch(Result):
     """One connected branch of a 1-D medial axis, as a polyline.
 
     Attributes
@@ -43,7 +48,7 @@ class MedialBranch:
 
 
 @dataclass(frozen=True)
-class MedialAxis:
+class MedialAxis(Result):
     """The sampled upper or lower medial axis over a window.
 
     Attributes
@@ -67,7 +72,9 @@ class MedialAxis:
     window: np.ndarray
 
 
-def medial_axis(f, side="upper", *, window=None, resolution=None, max_radius=None) -> MedialAxis:
+@renamed_keywords(resolution="samples_per_axis")
+def medial_axis(f, side="upper", *, window=None, samples_per_axis=None,
+                max_radius=None) -> MedialAxis:
     """Sample the upper (or lower) medial axis of the graph of ``f`` over a window.
 
     ``M⁺ = {p(θ) + t*(θ) n(θ)}`` with ``t*(θ)`` the radius of the largest ball above
@@ -79,32 +86,41 @@ def medial_axis(f, side="upper", *, window=None, resolution=None, max_radius=Non
     side : {"upper", "lower"}
     window : box, optional
         θ range to sample (default: the domain or one period).
-    resolution : int, optional
+    samples_per_axis : int, optional
         Samples per axis (default 1024 in 1-D, 48 in 2-D).
     max_radius : float, optional
         Balls larger than this are treated as never blocked (default: 20 × the
         window's width).
 
+    Returns
+    -------
+    axis : MedialAxis
+
+    See Also
+    --------
+    max_ball_radius : the radius of each maximal ball.
+    reach : the distance from the graph to its medial axis.
+
     Examples
     --------
-    >>> ax = medial_axis(Function("x**2"), window=(-1, 1), resolution=64)
+    >>> ax = medial_axis(Function("x**2"), window=(-1, 1), samples_per_axis=64)
     >>> bool(np.allclose(ax.points[:, 0], 0.0, atol=1e-7))     # the ray x = 0, y > 1/2
     True
     >>> bool(np.all(ax.points[:, 1] > 0.5 - 1e-9)), len(ax.branches)
     (True, 1)
     """
-    f = _coerce(f)
-    if side not in ("upper", "lower"):
-        raise ValueError(f"side must be 'upper' or 'lower', got {side!r}")
-    box = resolve_window(f, window)
+    f = as_function(f)
+    side = check_side(side)
     d = f.dim
     if d > 2:
         raise ValueError("medial axes are sampled for functions of 1 or 2 variables")
-    g = f if side == "upper" else reflected(f)
-    m = int(resolution or (1024 if d == 1 else 48))
-    axes = [np.linspace(lo, hi, m) for lo, hi in box]
-    theta = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, d)
-    t_max = max_radius or 20.0 * float(np.max(box[:, 1] - box[:, 0]))
+    box = f.window(window)
+    g = f if side == "upper" else f.reflected()
+    m = (1024 if d == 1 else 48) if samples_per_axis is None else \
+        check_count(samples_per_axis, "samples_per_axis", minimum=2)
+    theta = mesh([np.linspace(lo, hi, m) for lo, hi in box])
+    t_max = 20.0 * float(np.max(box[:, 1] - box[:, 0])) if max_radius is None else \
+        check_positive(max_radius, "max_radius")
     t = max_ball_radius(g, theta, t_max=t_max)
     keep = np.isfinite(t)
     theta, t = theta[keep], t[keep]
@@ -112,7 +128,7 @@ def medial_axis(f, side="upper", *, window=None, resolution=None, max_radius=Non
     beyond = footpoint(g, normal_lift(g, theta, t * (1 + 1e-7) + 1e-12), on_failure="ignore")
     other = beyond.theta.reshape(theta.shape)
     # polish: the second footpoint of the centre itself, by Newton from the one just beyond
-    other = refine(g, other, centre[:, :d], centre[:, d])[0]
+    other = polish(g, other, centre[:, :d], centre[:, d]).theta
     # a second footpoint within reach of the first one means an osculating (focal) ball
     focal = np.linalg.norm(other - theta, axis=1) < 1e-3 * (1 + np.abs(theta).max(axis=1))
     other[focal] = theta[focal]

@@ -7,26 +7,14 @@ from functools import cached_property
 import numpy as np
 import sympy
 
-from .expression import parse_expression, check_expression
-from .tape import compile_tape, evaluate_tape
+from ._expression import check_expression, parse_expression, parse_number
+from ._tape import compile_tape, evaluate_tape
+from ._validation import as_thetas
 
-__all__ = ["Function", "as_points"]
+__all__ = ["Function", "as_function"]
 
 _CHECK_BOX = 5.0  # half-width of the box sampled for NaN checks when no domain is given
-
-
-def _number(value, what: str) -> float:
-    """A finite float from a number, a sympy number or a string such as ``"2*pi"``."""
-    if isinstance(value, str):
-        expr, symbols = parse_expression(value, variables=())
-        value = expr
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not np.isfinite(out):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return out
+_PARTS = ("value", "gradient", "Hessian")
 
 
 def _parse_domain(domain, dim: int):
@@ -39,7 +27,7 @@ def _parse_domain(domain, dim: int):
         items = [items]
     if len(items) != dim:
         raise ValueError(f"domain has {len(items)} intervals but the function has {dim} variables")
-    box = np.array([[_number(lo, "domain bound"), _number(hi, "domain bound")] for lo, hi in items])
+    box = np.array([[parse_number(lo, "domain bound"), parse_number(hi, "domain bound")] for lo, hi in items])
     if np.any(box[:, 1] <= box[:, 0]):
         raise ValueError(f"domain intervals must have lo < hi, got {box.tolist()}")
     return box
@@ -51,33 +39,10 @@ def _parse_period(period, dim: int):
     items = list(period) if isinstance(period, (list, tuple)) else [period] * dim
     if len(items) != dim:
         raise ValueError(f"period has {len(items)} entries but the function has {dim} variables")
-    out = tuple(None if p is None else _number(p, "period") for p in items)
+    out = tuple(None if p is None else parse_number(p, "period") for p in items)
     if any(p is not None and p <= 0 for p in out):
         raise ValueError(f"periods must be positive, got {out}")
     return None if all(p is None for p in out) else out
-
-
-def as_points(X, dim: int):
-    """Normalise evaluation points to a float64 array of shape (n, dim).
-
-    Returns the array and a tag telling how results should be shaped:
-    ``"scalar"`` (one point), ``"flat"`` (d = 1 given as shape (n,)) or ``"rows"``.
-    """
-    arr = np.asarray(X, dtype=np.float64)
-    if dim == 1:
-        if arr.ndim == 0:
-            return arr.reshape(1, 1), "scalar"
-        if arr.ndim == 1:
-            return arr.reshape(-1, 1), "flat"
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            return arr, "rows"
-    else:
-        if arr.ndim == 1 and arr.shape[0] == dim:
-            return arr.reshape(1, dim), "scalar"
-        if arr.ndim == 2 and arr.shape[1] == dim:
-            return arr, "rows"
-    raise ValueError(f"points for a function of {dim} variable(s) must have shape "
-                     f"{'(n,) or (n, 1)' if dim == 1 else f'(n, {dim}) or ({dim},)'}, got {arr.shape}")
 
 
 class Function:
@@ -121,6 +86,7 @@ class Function:
         self.period = _parse_period(period, self.dim)
         self._callables = None
         self._tapes = {}
+        self._cache = {}
         self._check_finite()
 
     @staticmethod
@@ -169,6 +135,7 @@ class Function:
         self.period = _parse_period(period, self.dim)
         self._callables = (value, grad, hess, name or getattr(value, "__name__", "callable"))
         self._tapes = {}
+        self._cache = {}
         self._check_finite()
         return self
 
@@ -241,7 +208,7 @@ class Function:
         return 0.5 * (hess + hess.transpose(0, 2, 1))
 
     def _shaped(self, X, order):
-        points, tag = as_points(X, self.dim)
+        points, tag = as_thetas(X, self.dim)
         parts = self.evaluate(points, order)
         out = []
         for k, part in enumerate(parts):
@@ -287,7 +254,7 @@ class Function:
         >>> Function("x**2").scaled(3).value(2.0)
         12.0
         """
-        lam = _number(factor, "loss scale")
+        lam = parse_number(factor, "loss scale")
         if lam <= 0:
             raise ValueError(f"loss scale must be > 0, got {lam}")
         if self._callables is not None:
@@ -298,13 +265,110 @@ class Function:
                 dim=self.dim, domain=self.domain, period=self.period, name=f"{lam}*{name}")
         return self._replace(sympy.Float(lam) * self.expr if lam != 1 else self.expr)
 
+    def reflected(self) -> "Function":
+        """``−f``: the lower side of the graph of ``f`` is the upper side of the graph of ``−f``.
+
+        Examples
+        --------
+        >>> Function("x**2").reflected().value(2.0)
+        -4.0
+        """
+        if self._callables is not None:
+            value, grad, hess, name = self._callables
+            return Function.from_callables(
+                lambda X: -np.asarray(value(X)), lambda X: -np.asarray(grad(X)),
+                None if hess is None else (lambda X: -np.asarray(hess(X))),
+                dim=self.dim, domain=self.domain, period=self.period, name=f"-{name}")
+        return self._replace(-self.expr)
+
     def _replace(self, expr) -> "Function":
         new = Function.__new__(Function)
         new.__dict__.update(self.__dict__)
-        new.__dict__.pop("_footpoint_grids", None)
         new.expr = expr
         new._tapes = {}
+        new._cache = {}
         return new
+
+    def cache(self, namespace: str) -> dict:
+        """A dictionary private to this function and ``namespace``, for reusable work.
+
+        Computations that depend only on ``f`` (a sampled grid of the graph, say) keep
+        their results here, so repeated calls on one function pay for them once. Derived
+        functions (:meth:`scaled`, :meth:`reflected`) start with empty caches.
+
+        Examples
+        --------
+        >>> f = Function("x**2")
+        >>> f.cache("demo")["answer"] = 42
+        >>> f.cache("demo")
+        {'answer': 42}
+        """
+        return self._cache.setdefault(namespace, {})
+
+    def window(self, window=None, *, require_bounded: bool = True) -> np.ndarray:
+        """The (d, 2) box of θ to examine: ``window`` checked, or the default one.
+
+        Given: each ``(lo, hi)`` checked, and an infinite interval of a periodic variable
+        becomes one period. Omitted: the domain, or one period, per variable; a variable
+        that is neither is an error (``require_bounded``) or gets ``[-5, 5]``.
+
+        Parameters
+        ----------
+        window : (lo, hi) or sequence of (lo, hi), optional
+        require_bounded : bool
+
+        Returns
+        -------
+        box : ndarray (d, 2)
+
+        Examples
+        --------
+        >>> Function("sin(x)", period="2*pi").window().round(6).tolist()
+        [[0.0, 6.283185]]
+        >>> Function("x**2").window((-1, 2)).tolist()
+        [[-1.0, 2.0]]
+        """
+        d = self.dim
+        base = self.sample_box
+        period = self.period or (None,) * d
+        if window is None:
+            for i in range(d):
+                if require_bounded and self.domain is None and period[i] is None:
+                    raise ValueError(f"variable {self.variables[i]!r} is neither periodic nor "
+                                     "bounded by a domain: the window would be unbounded; give "
+                                     "window=(lo, hi)")
+            return base.copy()
+        if isinstance(window, str):
+            raise ValueError("window must be a box: (lo, hi) for d = 1 or [(lo, hi), ...] per "
+                             "variable")
+        try:
+            items = list(window)
+            if d == 1 and len(items) == 2 and not np.ndim(items[0]):
+                items = [items]
+            rows = [(float(lo), float(hi)) for lo, hi in items]
+        except (TypeError, ValueError):
+            raise ValueError(f"window must be (lo, hi) for d = 1 or [(lo, hi), ...] with {d} "
+                             f"pairs of numbers, got {window!r}") from None
+        if len(rows) != d:
+            raise ValueError(f"window has {len(rows)} intervals but the function has {d} "
+                             "variables")
+        box = np.empty((d, 2))
+        for i, (lo, hi) in enumerate(rows):
+            if np.isnan(lo) or np.isnan(hi):
+                raise ValueError(f"window bounds must be numbers, got {rows[i]} for "
+                                 f"{self.variables[i]}")
+            if not lo < hi:
+                raise ValueError(f"window intervals must have lo < hi, got {rows[i]} for "
+                                 f"{self.variables[i]}")
+            if np.isinf(lo) or np.isinf(hi):
+                if period[i] is None:
+                    raise ValueError("an unbounded window needs a periodic function; give "
+                                     f"window=(lo, hi) (variable {self.variables[i]} is not "
+                                     "periodic)")
+                box[i] = base[i]
+            else:
+                box[i] = [lo, hi]
+        return box
 
     @cached_property
     def sample_box(self) -> np.ndarray:
@@ -332,24 +396,67 @@ class Function:
                           "on the sample box [-5, 5]^d (declare domain= where it is defined)")
 
     def check_points(self, points, what="at the given points", order=1):
-        """Raise ValueError if the value or gradient is NaN/inf at any of ``points`` (n, d)."""
+        """Raise ValueError if the value (or gradient, Hessian up to ``order``) is NaN/inf at
+        any of ``points`` (n, d); the message names the part and the first such point."""
         with np.errstate(all="ignore"):
             parts = self.evaluate(points, order)
-        bad = ~np.isfinite(parts[0])
-        for part in parts[1:]:
-            bad |= ~np.all(np.isfinite(part.reshape(part.shape[0], -1)), axis=1)
-        if np.any(bad):
-            i = int(np.flatnonzero(bad)[0])
-            where = ", ".join(f"{name}={val:.6g}" for name, val in zip(self.variables, points[i]))
-            raise ValueError(f"{self} is not finite (or not real) {what}: value {float(parts[0][i])!r} "
-                             f"at {where}")
+        for k, part in enumerate(parts):
+            bad = ~np.all(np.isfinite(part.reshape(part.shape[0], -1)), axis=1)
+            if np.any(bad):
+                raise self.not_finite_error(points, bad, what, part=_PARTS[k],
+                                            value=parts[0])
 
-    def __repr__(self):
-        if self._callables is not None:
-            return f"Function.from_callables({self._callables[3]}, dim={self.dim})"
-        extra = ""
-        if self.domain is not None:
-            extra += f", domain={self.domain.tolist()}"
-        if self.period is not None:
-            extra += f", period={self.period}"
-        return f"Function({str(self.expr)!r}{extra})"
+    def not_finite_error(self, points, bad, what, *, part="value", value=None) -> ValueError:
+        """The one error for "f is not finite": names ``part`` and the first bad point.
+
+        ``points`` (n, d), ``bad`` a boolean mask (n,); ``value`` (n,) optionally adds the
+        offending value to the message.
+        """
+        i = int(np.flatnonzero(bad)[0])
+        where = ", ".join(f"{name}={val:.6g}" for name, val in zip(self.variables, points[i]))
+        got = f" (value {float(value[i])!r})" if value is not None and part == "value" else ""
+        return ValueError(f"{self} is not finite {what} at {where}: its {part} is NaN or "
+                          f"infinite there{got}; declare a domain= on which f and its "
+                          "derivatives are defined")
+
+
+def as_function(f, *, period=None, domain=None, what: str = "f") -> Function:
+    """A :class:`Function` from a Function or an expression string.
+
+    ``period``/``domain`` apply to a string, and replace those of a formula Function.
+
+    Parameters
+    ----------
+    f : Function or str
+    period, domain : optional
+        As for :class:`Function`.
+    what : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    f : Function
+
+    See Also
+    --------
+    Function : the loss itself.
+
+    Examples
+    --------
+    >>> as_function("sin(x)", period="2*pi").period[0] == 2 * np.pi
+    True
+    >>> as_function(3)
+    Traceback (most recent call last):
+    ...
+    TypeError: f must be an offsetgeo.Function or an expression string, got int
+    """
+    if isinstance(f, Function):
+        if (period is not None or domain is not None) and f.expr is not None:
+            return Function(f.expr, f.variables, period=period if period is not None else f.period,
+                            domain=domain if domain is not None else
+                            (None if f.domain is None else f.domain.tolist()))
+        return f
+    if isinstance(f, str):
+        return Function(f, period=period, domain=domain)
+    raise TypeError(f"{what} must be an offsetgeo.Function or an expression string, "
+                    f"got {type(f).__name__}")

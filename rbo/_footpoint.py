@@ -1,0 +1,441 @@
+"""Footpoint solvers: the projection step of the rolling ball optimizer.
+
+Given a point ``z = (x, y)`` of ``R^{d+1}``, find a minimiser ``φ`` of
+
+    D(φ) = |φ − x|² + (F(φ) − y)²,     F = λ f  (λ = ``loss_scale``),
+
+i.e. a zero of the stationarity residual ``r(φ) = (φ − x) + (F(φ) − y) ∇F(φ)``, starting
+from ``theta0`` (the previous contact point).  Every solver returns a :class:`Footpoint`
+whose :class:`SolveInfo` records the gradient-equivalent evaluations spent (one
+``value_and_grad`` = 1, one ``hvp`` = 1, see :mod:`rbo._objective`) including the evaluation
+at the returned point, and the final residual ``|r(φ)|`` (in the scaled units).
+
+Solvers
+-------
+``"paper"``
+    The authors' loop: ``K`` fixed-step gradient steps on ``D/2`` from ``theta0``,
+    ``φ ← φ − s r(φ)`` (defaults ``K = 100``, ``s = 1e-3``).  Costs ``K + 1``
+    evaluations (the authors' loop evaluates the gradient at ``φ_0`` again, and the
+    returned point is evaluated once).
+``"gauss-newton"``, ``"newton"``
+    :func:`offsetgeo.newton_footpoint`, the one footpoint Newton of the toolkit (also behind
+    :func:`offsetgeo.footpoint` and :func:`rbo.run_batched`): Gauss–Newton
+    ``δ = −(I + G Gᵀ)⁻¹ r`` (Sherman–Morrison, O(d); linear convergence, slower as
+    ``ρ·curvature → 1``), or Newton with ``J = I + G Gᵀ + (F − y) ∇²F`` — for
+    ``d ≤ dense_max`` a dense ``∇²F`` from ``d`` Hessian-vector products, kept as a model,
+    updated by Powell-symmetric-Broyden secant steps and handed to the next RBO step
+    (``hessian="secant"``), or re-assembled after every slow iteration (``"exact"``); above
+    ``dense_max`` conjugate gradients on hvps with an inexact-Newton forcing term.
+    Safeguards: Gauss–Newton where Newton does not descend, steps capped at ``2 sqrt(D)``,
+    backtracking on ``D`` (or on ``|r|`` where ``D`` is flat to round-off), a stop at the
+    round-off floor of ``r`` reported as converged with a message.
+``"exact"``
+    :func:`offsetgeo.footpoint`, the global projection (``d ≤ 2``; needs an objective with a
+    ``function`` attribute).  Its internal cost is not a gradient count; only the evaluation
+    at the returned point is counted.
+
+The ``newton`` and ``gauss-newton`` solvers are local: they find the stationary point of
+``D`` reached from the warm start — the contact point reached by rolling continuously — which
+above the critical radius need not be the nearest one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+from ._compat import array_namespace
+
+from offsetgeo import footpoint as global_footpoint
+from offsetgeo._newton import AT_FLOOR, CONVERGED, LINE_SEARCH_FAILED, MAX_ITER, STATUS
+from offsetgeo._numerics import (conjugate_gradients, positive_definite, psb_update,
+                                 sherman_morrison, solve_small)
+from offsetgeo._results import Result
+from offsetgeo._validation import check_choice, check_count, check_positive
+
+from ._compat import finfo_eps, like, norm, to_numpy
+from ._objective import has_hvp
+
+__all__ = ["SolveInfo", "Footpoint", "SOLVERS", "HESSIANS", "solve_footpoint", "residual",
+           "ObjectiveOracle", "BatchOracle", "paper_projection", "check_solver_options",
+           "default_max_iter"]
+
+SOLVERS = ("paper", "gauss-newton", "newton", "exact")
+HESSIANS = ("secant", "exact")
+
+
+@dataclass(frozen=True)
+class SolveInfo(Result):
+    """What one footpoint solve did.
+
+    Attributes
+    ----------
+    solver : str
+    evals : int
+        Gradient-equivalent evaluations (``value_and_grad`` and ``hvp`` calls), including the
+        one at the returned point.
+    iterations : int
+    residual : float
+        ``|(φ − x) + (F(φ) − y) ∇F(φ)|`` at the returned point (scaled units).
+    converged : bool
+        ``residual ≤ tol`` as measured (the ``"paper"`` solver has no tolerance and reports
+        ``converged = residual ≤ tol`` too).  The local solvers also report True when the
+        residual reached its round-off floor, ``8 eps (|φ| + |x| + (|F| + |y|) |G|)``, and a
+        full Newton step no longer decreases it; ``message`` then says so.
+    message : str
+        Why the solve stopped, when it did not simply meet ``tol``.
+    linear_iterations : int
+        Newton with CG (``d > dense_max``): conjugate-gradient iterations (= hvps) in all.
+    backtracks : int
+        Step halvings of the line search in all.
+    """
+
+    solver: str
+    evals: int
+    iterations: int
+    residual: float
+    converged: bool
+    message: str = ""
+    linear_iterations: int = 0
+    backtracks: int = 0
+
+
+@dataclass(frozen=True)
+class Footpoint:
+    """Result of a solve: the contact point, ``f`` and ``∇f`` there (unscaled), and info.
+
+    ``hessian``: the Newton solver's dense model of ``λ∇²f`` near ``theta`` (``d ≤ dense_max``),
+    to pass as ``hess0`` to the next solve (None otherwise)."""
+
+    theta: Any
+    value: Any
+    grad: Any
+    info: SolveInfo
+    hessian: Any = None
+
+
+def residual(phi, x, y, F, G):
+    """Stationarity residual ``r = (φ − x) + (F − y) G`` (all in scaled units).
+
+    Examples
+    --------
+    >>> residual(np.array([1.0]), np.array([0.0]), 0.0, 1.0, np.array([2.0]))
+    array([3.])
+    """
+    return (phi - x) + (F - y) * G
+
+
+# --------------------------------------------------------------------------------------
+# the loss seen by the solvers: F = λ f, with evaluations counted
+
+
+class ObjectiveOracle:
+    """``F = λ f`` of an objective known at single points (any array namespace), counting
+    gradient-equivalent evaluations in ``n``: one per ``value_and_grad``, one per
+    Hessian-vector product — exact, or a forward difference of gradients
+    ``(g(φ + εv) − g(φ))/ε`` when the objective has no ``hvp``."""
+
+    def __init__(self, obj, lam: float):
+        self.obj, self.lam, self.n = obj, float(lam), 0
+        self.exact_hvp = has_hvp(obj)
+
+    def point(self, phi):
+        """``(F(φ), ∇F(φ))`` for φ of shape (d,)."""
+        self.n += 1
+        xp = array_namespace(phi)
+        f, g = self.obj.value_and_grad(phi)
+        return self.lam * xp.asarray(f, dtype=phi.dtype), self.lam * g
+
+    def hvp(self, phi, G, v):
+        """``∇²F(φ) v`` (``G = ∇F(φ)``, for the forward difference)."""
+        self.n += 1
+        if self.exact_hvp:
+            return self.lam * self.obj.hvp(phi, v)
+        vn = norm(v)
+        if vn == 0.0:
+            return v
+        eps = math.sqrt(2.2e-16) * (1.0 + norm(phi)) / vn
+        _, g2 = self.obj.value_and_grad(phi + eps * v)
+        return (self.lam * g2 - G) / eps
+
+    def hessian(self, phi, G):
+        """``∇²F(φ)`` from ``d`` Hessian-vector products, symmetrised."""
+        xp = array_namespace(phi)
+        eye = xp.eye(phi.shape[0], dtype=phi.dtype)
+        H = xp.stack([self.hvp(phi, G, eye[j, :]) for j in range(phi.shape[0])], axis=1)
+        return 0.5 * (H + xp.matrix_transpose(H))
+
+
+class BatchOracle:
+    """``F = λ f`` of an objective with ``batch_value_and_grad(X)`` / ``batch_hess(X)``, for
+    :func:`offsetgeo.newton_footpoint` on a batch; a Hessian costs ``d`` evaluations."""
+
+    eager_hessian = False
+
+    def __init__(self, obj, lam: float, d: int):
+        self.obj, self.lam, self.hessian_cost = obj, float(lam), int(d)
+
+    def evaluate(self, phi):
+        f, g = self.obj.batch_value_and_grad(phi)
+        return self.lam * f, self.lam * g
+
+    def hessian(self, phi, G):
+        return self.lam * self.obj.batch_hess(phi)
+
+    def hvp(self, phi, G, V):
+        return np.einsum("nij,nj->ni", self.hessian(phi, G), V)
+
+
+def paper_projection(evaluate, x, y, phi0, *, steps: int, lr: float):
+    """The authors' loop: ``K`` fixed steps ``φ ← φ − s r(φ)`` from ``phi0`` (one point (d,)
+    or a batch (n, d); ``evaluate(φ) -> (F, ∇F)`` in the same shape).
+
+    Returns ``(phi, F, G)`` with ``F``, ``G`` at the returned points (``K + 1`` evaluations).
+    """
+    phi = phi0
+    for _ in range(steps):
+        F, G = evaluate(phi)
+        phi = phi - lr * ((phi - x) + (F - y)[..., None] * G)
+    F, G = evaluate(phi)
+    return phi, F, G
+
+
+def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense, hessian,
+                 reuse_ratio):
+    """The footpoint Newton for one point, by the rules of :func:`offsetgeo.newton_footpoint`
+    (the same tests, constants and linear algebra), with scalar control flow: see the module
+    docstring of :mod:`offsetgeo._newton` for the rules and why there are two drivers."""
+    xp = array_namespace(theta0)
+    eps = finfo_eps(xp, theta0.dtype)
+    d = theta0.shape[0]
+    newton = method == "newton"
+    secant = hessian == "secant"
+    refresh = B is None
+    ay, xn = abs(float(y)), norm(x)
+    phi = theta0
+    if F is None:
+        F, G = oracle.point(phi)
+    r = residual(phi, x, y, F, G)
+    rn = norm(r)
+    D = float(xp.sum((phi - x) ** 2) + (F - y) ** 2)
+    iters = backs = cgits = 0
+    status = MAX_ITER
+    for _ in range(max_iter):
+        if rn <= tol:
+            status = CONVERGED
+            break
+        pn, aF, Gn = norm(phi), abs(float(F)), norm(G)
+        floor = 8.0 * eps * (pn + xn + (aF + ay) * Gn)
+        noise = 16.0 * eps * (D + math.sqrt(D) * (pn + xn + aF + ay))
+        at_floor = rn <= floor
+        alpha = F - y
+        delta = -sherman_morrison(G, r)
+        newton_dir = False
+        if newton:
+            if dense:
+                if refresh:
+                    B = oracle.hessian(phi, G)
+                M = xp.eye(d, dtype=phi.dtype) + G[:, None] * G[None, :] + alpha * B
+                with np.errstate(all="ignore"):
+                    step = solve_small(M[None, ...], -r[None, ...])[0, ...]
+                good = bool(positive_definite(M[None, ...])[0]) and bool(xp.all(xp.isfinite(step)))
+            else:
+                def matvec(v):
+                    return v + G * xp.sum(G * v) + alpha * oracle.hvp(phi, G, v)
+
+                scale = 1.0 + norm(phi - x) + abs(float(alpha)) * Gn
+                forcing = max(min(math.sqrt(rn / scale), 0.5), 0.5 * max(tol, floor) / rn)
+                step, k = conjugate_gradients(matvec, -r, min(forcing, 0.5), 2 * d,
+                                              lambda v: sherman_morrison(G, v))
+                cgits += k
+                good = bool(xp.all(xp.isfinite(step)))
+            if good and float(xp.sum(r * step)) < 0:
+                delta, newton_dir = step, True
+        dn = norm(delta)
+        cap = 2.0 * math.sqrt(D)
+        shrink = cap / dn if (dn > cap and cap > 0) else 1.0
+        slope = float(xp.sum(r * delta)) * shrink
+        delta = delta * shrink
+        t = 1.0
+        iters += 1
+        while True:
+            trial = phi + t * delta
+            F_t, G_t = oracle.point(trial)
+            D_t = float(xp.sum((trial - x) ** 2) + (F_t - y) ** 2)
+            r_t = residual(trial, x, y, F_t, G_t)
+            rn_t = norm(r_t)
+            fine = math.isfinite(D_t)
+            armijo = fine and D_t <= D + 2e-4 * t * slope and -2.0 * t * slope > noise
+            flat = fine and D_t <= D + noise and rn_t <= (1.0 - 1e-4 * t) * rn
+            if armijo or flat:
+                break
+            backs += 1
+            if at_floor or 0.5 * t <= 1e-12:
+                break
+            t *= 0.5
+        if not (armijo or flat):
+            status = AT_FLOOR if at_floor else LINE_SEARCH_FAILED
+            break
+        if newton and dense:
+            if secant:
+                B = psb_update(B[None, ...], (trial - phi)[None, ...], (G_t - G)[None, ...])[0, ...]
+            refresh = not (newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn)
+        phi, F, G, r, rn, D = trial, F_t, G_t, r_t, rn_t, D_t
+    else:
+        status = CONVERGED if rn <= tol else MAX_ITER
+    return phi, F, G, B, rn, status, iters, backs, cgits
+
+
+def default_max_iter(solver: str) -> int:
+    """Iteration cap of a local solver: 50 for Newton, 500 for Gauss–Newton (linear rate)."""
+    return 50 if solver == "newton" else 500
+
+
+def check_solver_options(*, solver, loss_scale, tol, max_iter, dense_max, hessian, paper_steps,
+                         paper_lr) -> dict:
+    """The solver options of :func:`solve_footpoint`, validated once (one-line errors)."""
+    check_choice(solver, "solver", SOLVERS)
+    check_choice(hessian, "hessian", HESSIANS)
+    lam = check_positive(loss_scale, "loss_scale")
+    if solver == "exact" and lam != 1.0:
+        raise ValueError("solver='exact' supports loss_scale=1.0 only (the global projection "
+                         "is computed on the graph of f itself)")
+    return dict(solver=solver, loss_scale=lam, tol=check_positive(tol, "tol", allow_zero=True),
+                max_iter=None if max_iter is None else check_count(max_iter, "max_iter"),
+                dense_max=check_count(dense_max, "dense_max", minimum=0), hessian=hessian,
+                paper_steps=check_count(paper_steps, "paper_steps"),
+                paper_lr=check_positive(paper_lr, "paper_lr"))
+
+
+def _exact(obj, x, y, theta0, *, lam, tol, resolution=None):
+    fn = getattr(obj, "function", None)
+    if fn is None:
+        raise ValueError(
+            "solver='exact' needs an objective with a `function` attribute (an offsetgeo.Function),"
+            " e.g. rbo.objective(offsetgeo.Function('sin(x)')) or a loss from rbo.losses"
+        )
+    d = theta0.shape[0]
+    z = np.concatenate([to_numpy(x).reshape(d), np.asarray(to_numpy(y), dtype=float).reshape(1)])
+    res = global_footpoint(fn, z.reshape(1, d + 1), resolution=resolution, on_failure="ignore")
+    phi = like(np.asarray(res.theta, dtype=float).reshape(d), theta0)
+    oracle = ObjectiveOracle(obj, lam)
+    F, G = oracle.point(phi)
+    rn = norm(residual(phi, x, y, F, G))
+    ok = bool(np.all(np.asarray(res.converged)))
+    msg = "ambiguous: the point lies on the medial axis" if bool(res.ambiguous[0]) else ""
+    return Footpoint(phi, F / lam, G / lam,
+                     SolveInfo("exact", oracle.n, 1, rn, ok and rn <= max(tol, 1e-8), msg))
+
+
+def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver: str = "newton",
+                    loss_scale: float = 1.0, tol: float = 1e-10, max_iter: Optional[int] = None,
+                    dense_max: int = 8, reuse_ratio: float = 1e-2, paper_steps: int = 100,
+                    paper_lr: float = 1e-3, resolution=None, hess0=None,
+                    hessian: str = "secant") -> Footpoint:
+    """Project ``(x, y)`` onto the graph of ``λ f``, starting from ``theta0``.
+
+    Minimises ``D(φ) = |φ − x|² + (λ f(φ) − y)²``; see the module docstring for the solvers.
+
+    Parameters
+    ----------
+    objective : objective
+        ``value_and_grad`` (and optionally ``hvp`` / ``function``).
+    x : array, shape (d,)
+        Horizontal part of the point to project.
+    y : float or 0-d array
+        Height of the point (in the scaled units of ``λ f``).
+    theta0 : array, shape (d,)
+        Warm start.
+    value0, grad0 : optional
+        ``f(theta0)``, ``∇f(theta0)`` if already known (not counted again).
+    solver : {"newton", "gauss-newton", "paper", "exact"}
+    loss_scale : float
+        λ > 0.
+    tol : float
+        Stop when ``|r| ≤ tol``.
+    max_iter : int, optional
+        Default 50 (newton) or 500 (gauss-newton).
+    dense_max : int
+        Newton assembles the Hessian densely for ``d ≤ dense_max``; CG above.
+    reuse_ratio : float
+        Newton keeps its matrix for the next iteration when the residual shrank by this factor.
+    paper_steps, paper_lr : int, float
+        ``K`` and ``s`` of the authors' loop.
+    resolution : optional
+        Grid resolution of the global search (``"exact"``), see :func:`offsetgeo.footpoint`.
+    hess0 : array (d, d), optional
+        Newton: a model of ``λ∇²f`` near ``theta0`` (the previous solve's ``Footpoint.hessian``).
+    hessian : {"secant", "exact"}
+        Newton, ``d ≤ dense_max``: ``"exact"`` assembles ``λ∇²f`` from ``d`` hvps at the first
+        iteration and again after every iteration that did not contract the residual by
+        ``reuse_ratio`` (else a chord step); ``"secant"`` (default) also starts from
+        ``hess0`` when given and updates the model by Powell-symmetric-Broyden secant steps
+        (exact in 1-D: the secant of ``f'``), re-assembling it exactly only after an
+        iteration that did not contract by ``reuse_ratio``.  Either way the solve stops on
+        the true residual.
+
+    Returns
+    -------
+    footpoint : Footpoint
+
+    See Also
+    --------
+    offsetgeo.newton_footpoint : the solver behind ``"newton"`` and ``"gauss-newton"``.
+    offsetgeo.footpoint : the global projection behind ``"exact"``.
+
+    Examples
+    --------
+    >>> from rbo import ArrayObjective
+    >>> bowl = ArrayObjective(lambda t: (np.sum(t**2), 2 * t), hvp=lambda t, v: 2 * v)
+    >>> fp = solve_footpoint(bowl, np.array([0.0]), 0.4, np.array([0.3]))
+    >>> float(fp.theta[0]), fp.info.converged    # below the focal point 1/2: (0, 0) is nearest
+    (0.0, True)
+    >>> fp = solve_footpoint(bowl, np.array([0.0]), 1.0, np.array([0.3]))
+    >>> round(float(fp.theta[0]), 9)             # above it: two footpoints ±sqrt(1/2)
+    0.707106781
+    """
+    opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol, max_iter=max_iter,
+                                dense_max=dense_max, hessian=hessian, paper_steps=paper_steps,
+                                paper_lr=paper_lr)
+    return _solve(objective, x, y, theta0, value0, grad0, hess0=hess0, reuse_ratio=reuse_ratio,
+                  resolution=resolution, **opts)
+
+
+def _solve(objective, x, y, theta0, value0, grad0, *, solver, loss_scale, tol, max_iter,
+           dense_max, hessian, paper_steps, paper_lr, hess0=None, reuse_ratio=1e-2,
+           resolution=None) -> Footpoint:
+    """:func:`solve_footpoint` with validated options (the optimizer validates them once)."""
+    xp = array_namespace(theta0)
+    if theta0.ndim != 1:
+        raise ValueError(f"theta0 must be a flat array of shape (d,), got shape {theta0.shape}")
+    if x.shape != theta0.shape:
+        raise ValueError(f"x has shape {x.shape} but theta0 has shape {theta0.shape}")
+    y = xp.asarray(y, dtype=theta0.dtype)
+    lam = loss_scale
+    if solver == "exact":
+        return _exact(objective, x, y, theta0, lam=lam, tol=tol, resolution=resolution)
+    oracle = ObjectiveOracle(objective, lam)
+    if solver == "paper":
+        phi, F, G = paper_projection(oracle.point, x, y, theta0, steps=paper_steps, lr=paper_lr)
+        rn = norm(residual(phi, x, y, F, G))
+        msg = "" if rn <= tol else "fixed K steps (authors' loop)"
+        return Footpoint(phi, F / lam, G / lam,
+                         SolveInfo("paper", oracle.n, paper_steps, rn, rn <= tol, msg))
+    d = theta0.shape[0]
+    F0 = G0 = None
+    if value0 is not None and grad0 is not None:
+        F0, G0 = lam * xp.asarray(value0, dtype=theta0.dtype), lam * grad0
+    dense = d <= dense_max
+    B0 = hess0 if (hess0 is not None and hessian == "secant" and dense) else None
+    if max_iter is None:
+        max_iter = default_max_iter(solver)
+    phi, F, G, B, rn, status, iters, backs, cgits = _local_solve(
+        oracle, x, y, theta0, F0, G0, B0, method=solver, tol=tol, max_iter=max_iter,
+        dense=dense, hessian=hessian, reuse_ratio=reuse_ratio)
+    converged = status in (CONVERGED, AT_FLOOR)
+    msg = STATUS[status]
+    if msg:
+        msg = f"{msg} (|r| = {rn:.3g}, tol = {tol:.3g})"
+    info = SolveInfo(solver, oracle.n, iters, rn, converged, msg, cgits, backs)
+    return Footpoint(phi, F / lam, G / lam, info, B if (solver == "newton" and dense) else None)
