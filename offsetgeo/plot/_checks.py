@@ -1,11 +1,21 @@
-"""Checks shared by the plotting functions: one clear message per kind of bad input."""
+"""Checks shared by the pictures: one clear message per kind of bad input.
+
+They build on the toolkit's own coercion (:func:`offsetgeo.as_function`,
+:meth:`offsetgeo.Function.window`, the radius check of ``offsetgeo._validation``) and add
+what a picture needs: the dimension it can draw, radii kept in the caller's order (one
+colour each), colours, and results computed beforehand.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import Function
+from .._function import Function, as_function
+from .._validation import check_radius
 from ._style import PALETTE
+
+__all__ = ["check_function", "check_radii", "check_window", "check_colors",
+           "check_precomputed", "periodic_axes"]
 
 _OTHER = {1: "graph_and_offset, unreachable or medial_axis", 2: "surface"}
 
@@ -13,8 +23,22 @@ _OTHER = {1: "graph_and_offset, unreachable or medial_axis", 2: "surface"}
 def check_function(f, who: str, dims=(1,)) -> Function:
     """``f`` as a :class:`offsetgeo.Function` of one of the dimensions ``dims``.
 
-    ``who`` names the caller in the messages: a string is parsed, any other type is a
-    ``TypeError``, a function of another dimension a ``ValueError``.
+    Parameters
+    ----------
+    f : Function or str
+        A string is parsed; any other type is a ``TypeError``.
+    who : str
+        The picture, named in the messages.
+    dims : tuple of int
+        The dimensions the picture draws (another one is a ``ValueError``).
+
+    Returns
+    -------
+    f : Function
+
+    See Also
+    --------
+    offsetgeo.as_function : the coercion itself.
 
     Examples
     --------
@@ -25,11 +49,7 @@ def check_function(f, who: str, dims=(1,)) -> Function:
     ...
     ValueError: demo draws functions of 1 variable(s); this one has 2 (x, y): use surface instead
     """
-    if isinstance(f, str):
-        f = Function(f)
-    elif not isinstance(f, Function):
-        raise TypeError(f"{who}: f must be an offsetgeo.Function or an expression string, "
-                        f"got {type(f).__name__}")
+    f = as_function(f)
     if f.dim not in dims:
         want = " or ".join(str(d) for d in dims)
         hint = _OTHER.get(f.dim, "no picture of this toolkit")
@@ -39,12 +59,28 @@ def check_function(f, who: str, dims=(1,)) -> Function:
 
 
 def check_radii(rhos, who: str, name: str = "rhos") -> np.ndarray:
-    """Radii as a 1-D float array: non-empty, every one positive and finite.
+    """Radii as a 1-D float array in the caller's order: non-empty, each positive, finite.
+
+    Parameters
+    ----------
+    rhos : float or sequence of float
+    who : str
+        The picture, named in the messages.
+    name : str
+        The argument's name.
+
+    Returns
+    -------
+    radii : ndarray (k,)
+
+    See Also
+    --------
+    offsetgeo.theorems.run_all : sweeps of radii sorted and deduplicated instead.
 
     Examples
     --------
-    >>> check_radii(0.5, "demo")
-    array([0.5])
+    >>> check_radii([1.0, 0.5], "demo")
+    array([1. , 0.5])
     >>> check_radii([], "demo")
     Traceback (most recent call last):
     ...
@@ -57,40 +93,59 @@ def check_radii(rhos, who: str, name: str = "rhos") -> np.ndarray:
                         f"got {rhos!r}") from None
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{who}: {name} is empty (or not flat); give at least one radius ρ > 0")
-    bad = ~(np.isfinite(arr) & (arr > 0))
-    if bad.any():
-        raise ValueError(f"{who}: every radius ρ must be positive and finite, got {arr[bad][0]!r}")
-    return arr
-
-
-def check_window(f: Function, box, who: str) -> np.ndarray:
-    """The (d, 2) box to draw: ``box`` checked, or the function's domain / one period /
-    ``[-5, 5]`` per variable (:attr:`Function.sample_box`)."""
-    if box is None:
-        return np.array(f.sample_box, dtype=float)
     try:
-        arr = np.asarray(box, dtype=float).reshape(-1, 2)
-    except (TypeError, ValueError):
-        raise ValueError(f"{who}: window must be (lo, hi) or [(lo, hi), ...], "
-                         f"got {box!r}") from None
-    if arr.shape[0] != f.dim:
-        raise ValueError(f"{who}: window has {arr.shape[0]} interval(s) but f has {f.dim} "
-                         "variable(s)")
-    if not (np.all(np.isfinite(arr)) and np.all(arr[:, 1] > arr[:, 0])):
-        raise ValueError(f"{who}: window intervals must be finite with lo < hi, got "
-                         f"{arr.tolist()}")
-    return arr
+        return np.array([check_radius(r, name) for r in arr])
+    except ValueError as err:
+        raise ValueError(f"{who}: {err}") from None
 
 
-def periodic_axes(f: Function, box: np.ndarray) -> tuple:
-    """Per variable: whether ``box`` spans exactly one period of ``f``."""
-    period = f.period or (None,) * f.dim
-    return tuple(p is not None and bool(np.isclose(hi - lo, p, rtol=1e-9, atol=0.0))
-                 for p, (lo, hi) in zip(period, box))
+def check_window(f: Function, window, who: str) -> np.ndarray:
+    """The (d, 2) box to draw: ``window`` checked, or the domain / one period / ``[-5, 5]``.
+
+    Parameters
+    ----------
+    f : Function
+    window : (lo, hi) or sequence of (lo, hi), optional
+    who : str
+        The picture, named in the messages.
+
+    Returns
+    -------
+    box : ndarray (d, 2)
+
+    See Also
+    --------
+    offsetgeo.Function.window : the check itself.
+
+    Examples
+    --------
+    >>> check_window(Function("x**2"), None, "demo").tolist()
+    [[-5.0, 5.0]]
+    """
+    try:
+        return f.window(window, require_bounded=False)
+    except ValueError as err:
+        raise ValueError(f"{who}: {err}") from None
 
 
 def check_colors(colors, count: int, who: str) -> list:
     """One colour per curve: ``colors`` checked, or :data:`PALETTE` in order (repeating).
+
+    Parameters
+    ----------
+    colors : sequence of colours or None
+    count : int
+        The number of curves.
+    who : str
+        The picture, named in the messages.
+
+    Returns
+    -------
+    colours : list
+
+    See Also
+    --------
+    PALETTE : the default colours.
 
     Examples
     --------
@@ -106,8 +161,34 @@ def check_colors(colors, count: int, who: str) -> list:
 
 
 def check_precomputed(results, keys, attribute: str, who: str):
-    """Library results given to a picture instead of being computed again: one per key
-    (radius or side), in order, each with ``result.<attribute> == key``; None passes."""
+    """Library results given to a picture instead of being computed again.
+
+    Parameters
+    ----------
+    results : sequence or None
+        One result per key, in order (None passes through).
+    keys : sequence
+        The radii (compared to 1e-12) or sides the picture was asked for.
+    attribute : str
+        The attribute of a result that holds its key (``"rho"``, ``"side"``).
+    who : str
+        The picture, named in the messages.
+
+    Returns
+    -------
+    results : list or None
+
+    See Also
+    --------
+    offsetgeo.unreachable_set, offsetgeo.medial_axis : results pictures accept.
+
+    Examples
+    --------
+    >>> class R:
+    ...     rho = 0.5
+    >>> len(check_precomputed([R()], [0.5], "rho", "demo"))
+    1
+    """
     if results is None:
         return None
     results = list(results)
@@ -119,3 +200,10 @@ def check_precomputed(results, keys, attribute: str, who: str):
     if not same:
         raise ValueError(f"{who}: precomputed results are for {attribute} {got}, not {keys}")
     return results
+
+
+def periodic_axes(f: Function, box: np.ndarray) -> tuple:
+    """Per variable: whether ``box`` spans exactly one period of ``f``."""
+    period = f.period or (None,) * f.dim
+    return tuple(p is not None and bool(np.isclose(hi - lo, p, rtol=1e-9, atol=0.0))
+                 for p, (lo, hi) in zip(period, box))

@@ -40,6 +40,10 @@ def graph(f, *, ax=None, window=None, label=SYMBOLS["graph"], **line_kw):
     -------
     ax : matplotlib Axes
 
+    See Also
+    --------
+    graph_and_offset : Γ with its offsets and ironed functions.
+
     Examples
     --------
     >>> ax = graph("sin(x)", window=(0, 6.3))
@@ -164,6 +168,10 @@ def unreachable(f, rhos, *, ax=None, window=None, precomputed=None):
     -------
     ax : matplotlib Axes
 
+    See Also
+    --------
+    offsetgeo.unreachable_set : the sets drawn; surface : the 2-D picture.
+
     Examples
     --------
     >>> ax = unreachable("sin(x)", [0.5, 2.0], window=(0, 6.283185307179586))
@@ -239,6 +247,10 @@ def medial_axis(f, side="upper", *, ax=None, window=None, balls=3, max_radius=No
     Returns
     -------
     ax : matplotlib Axes
+
+    See Also
+    --------
+    offsetgeo.medial_axis : the axes drawn; offsetgeo.reach : their distance to Γ.
 
     Examples
     --------
@@ -335,6 +347,10 @@ def radius_sweep(rhos, values, *, ax=None, reference=None, label=None, reference
     Returns
     -------
     ax : matplotlib Axes
+
+    See Also
+    --------
+    offsetgeo.theorems.run_all : reports whose measured values and bounds it draws.
 
     Examples
     --------

@@ -103,7 +103,7 @@ def offset_curves(f, rhos, *, window=None, tol=None) -> OffsetCurves:
 
     Returns
     -------
-    OffsetCurves
+    curves : OffsetCurves
 
     See Also
     --------

@@ -92,6 +92,15 @@ def style(**overrides):
         Further ``matplotlib.rcParams`` entries (``figure_figsize=(7, 3)`` style names are not
         accepted: pass the real keys, e.g. ``**{"figure.figsize": (7, 3)}``).
 
+    Returns
+    -------
+    context : context manager
+        Entering it applies the style; leaving it restores the previous settings.
+
+    See Also
+    --------
+    PALETTE : the colour cycle; COLUMN_WIDTH, TEXT_WIDTH : figure widths.
+
     Examples
     --------
     >>> import matplotlib
@@ -118,7 +127,28 @@ def _plain(label) -> str:
 
 
 def ensure_axes(ax, **subplot_kw):
-    """``ax`` itself, or new axes on a new pyplot figure when ``ax`` is None."""
+    """``ax`` itself, or new axes on a new pyplot figure when ``ax`` is None.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes or None
+    **subplot_kw
+        Passed to ``plt.subplots`` for new axes.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    style : the settings new figures get inside it.
+
+    Examples
+    --------
+    >>> ax = ensure_axes(None)
+    >>> ensure_axes(ax) is ax
+    True
+    """
     if ax is not None:
         return ax
     _, new = plt.subplots(subplot_kw=subplot_kw or None)
@@ -144,6 +174,17 @@ def outside_legend(ax, handles=None, side="top", ncol=None, **kwargs):
     Returns
     -------
     legend : matplotlib Legend or None
+
+    See Also
+    --------
+    style : sizes and fonts the column count is estimated with.
+
+    Examples
+    --------
+    >>> ax = ensure_axes(None)
+    >>> _ = ax.plot([0, 1], [0, 1], label="a line")
+    >>> outside_legend(ax, side="right").get_texts()[0].get_text()
+    'a line'
     """
     if side is True:
         side = "top"
@@ -173,12 +214,34 @@ def outside_legend(ax, handles=None, side="top", ncol=None, **kwargs):
 
 def log_ticks(axis):
     """Readable ticks on a log axis: 1-2-5 labels over a few decades (plain numbers such as
-    ``0.2`` or ``50``), decades only over wider ranges, no labelled minor ticks."""
+    ``0.2`` or ``50``), decades only over wider ranges, no labelled minor ticks.
+
+    Parameters
+    ----------
+    axis : matplotlib Axis
+        A log-scaled axis whose view interval is set (``ax.xaxis`` after plotting).
+
+    Returns
+    -------
+    axis : matplotlib Axis
+
+    See Also
+    --------
+    radius_sweep : uses it on both axes.
+
+    Examples
+    --------
+    >>> ax = ensure_axes(None)
+    >>> _ = ax.loglog([3, 100], [1, 2])
+    >>> log_ticks(ax.xaxis).get_major_formatter()(50, 0)
+    '50'
+    """
     lo, hi = sorted(axis.get_view_interval())
     if not (lo > 0 and hi > lo):
-        return
+        return axis
     decades = math.log10(hi / lo)
     subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)
     axis.set_major_locator(LogLocator(base=10.0, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
+    return axis

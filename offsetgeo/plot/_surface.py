@@ -53,6 +53,10 @@ def surface(f, rho=None, *, ax=None, window=None, ironed=False, unreachable=True
     -------
     ax : matplotlib Axes
 
+    See Also
+    --------
+    offsetgeo.unreachable_set : the hatched sets; unreachable : the 1-D picture.
+
     Examples
     --------
     >>> ax = surface("sin(x)*cos(y)", rho=1.5, window=[(0, 6.3), (0, 6.3)], colorbar=False,

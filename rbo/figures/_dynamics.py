@@ -54,7 +54,7 @@ def _global_minimum(f, samples=1 << 17):
 def _rbo(objective, lr, rho, theta0, steps):
     """An exact-projection RBO run (a solve at its round-off floor is recorded, not warned)."""
     return run(objective, rolling_ball(lr, rho, solver="exact"), np.asarray(theta0, dtype=float),
-               steps, on_unconverged="ignore")
+               steps, on_failure="ignore")
 
 
 @figure("One RBO step (the seeds' figure 1): exact, and where the authors' loop leaves it")

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from offsetgeo._results import to_dict
 from offsetgeo.plot import style
 from offsetgeo.theorems import format_table
 
 from .. import __version__
-from ._json import write_json
 from ._registry import FIGURES, FigureResult, FigureSpec
 from ._report import write_reports
 from ._theorems import theorem_reports
@@ -50,6 +50,15 @@ class Summary:
     report: Path
     markdown: Path
     seconds: float
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    """``payload`` as strict JSON by the toolkit's one rule (non-finite numbers ``null``,
+    their kinds under ``"nonfinite"``), written through a temporary file."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(to_dict(payload), indent=1, ensure_ascii=False, allow_nan=False)
+                   + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _formats(formats) -> tuple:
@@ -112,7 +121,7 @@ def _build(spec: FigureSpec, quick: bool, out: Path, formats) -> tuple:
             result.figure.savefig(tmp, format=fmt)
             os.replace(tmp, target)
             files.append(target.name)
-    write_json(out / f"{spec.name}.json",
+    _write_json(out / f"{spec.name}.json",
                {"name": spec.name, "title": spec.title, "caption": result.caption,
                 "settings": _settings(spec, quick), "seconds": time.perf_counter() - t0,
                 "files": files, "data": result.data})
@@ -127,7 +136,7 @@ def _table(out: Path, quick: bool, force: bool) -> str:
         return record["table"]
     reports = theorem_reports(quick)
     table = format_table(reports)
-    write_json(out / _TABLE, {"settings": settings, "table": table,
+    _write_json(out / _TABLE, {"settings": settings, "table": table,
                               "reports": [r.to_dict() for r in reports]})
     return table
 
@@ -162,7 +171,11 @@ def make(out, names=None, quick=False, formats=("png",), *, force=False, progres
 
     Returns
     -------
-    Summary
+    summary : Summary
+
+    See Also
+    --------
+    FIGURES : the figures; figure : registers one more.
 
     Examples
     --------

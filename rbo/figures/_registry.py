@@ -29,8 +29,8 @@ class FigureResult:
     figure : matplotlib.figure.Figure
         The drawn figure (saved in every requested format).
     data : dict
-        The numbers behind it (JSON-ready after :func:`rbo.figures._json.jsonable`: arrays,
-        NumPy scalars and non-finite numbers are converted).
+        The numbers behind it, written to ``NAME.json`` by the toolkit's one JSON rule
+        (arrays as lists, NumPy scalars as numbers, non-finite numbers as ``null``).
     caption : str
         What the figure shows and what was measured (Markdown, one paragraph).
     """
@@ -70,6 +70,15 @@ def figure(title: str, *, name: str | None = None):
     name : str, optional
         File stem and ``--only`` name (default: the function's name).
 
+    Returns
+    -------
+    register : callable
+        The decorator: registers ``build`` and returns it unchanged.
+
+    See Also
+    --------
+    FigureResult : what ``build`` returns; make : makes the registered figures.
+
     Examples
     --------
     >>> @figure("A demonstration")
@@ -95,6 +104,30 @@ def figure(title: str, *, name: str | None = None):
 
 
 def new_figure(width=COLUMN_WIDTH, height=2.6, nrows=1, ncols=1, **subplots_kw):
-    """A matplotlib Figure (no pyplot state, constrained layout) and its axes."""
+    """A matplotlib Figure (no pyplot state, constrained layout) and its axes.
+
+    Parameters
+    ----------
+    width, height : float
+        Size in inches (default: one column of a two-column paper).
+    nrows, ncols : int
+    **subplots_kw
+        Passed to ``Figure.subplots`` (``sharex=``, ...).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    axes : Axes or array of Axes
+
+    See Also
+    --------
+    offsetgeo.plot.style : the style the figures are drawn in.
+
+    Examples
+    --------
+    >>> fig, axes = new_figure(nrows=1, ncols=2)
+    >>> axes.shape
+    (2,)
+    """
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots(nrows, ncols, squeeze=True, **subplots_kw)

@@ -77,7 +77,11 @@ def step_geometry(f, theta, lr, rho, *, solver="exact", paper_steps=100, paper_l
 
     Returns
     -------
-    StepGeometry
+    geometry : StepGeometry
+
+    See Also
+    --------
+    rbo_step : draws it; rbo.rolling_ball : the optimizer that takes the step.
 
     Examples
     --------

@@ -80,6 +80,10 @@ def trajectories(f, runs, *, ax=None, labels=None, show="both", graph=True, wind
     -------
     ax : matplotlib Axes
 
+    See Also
+    --------
+    rbo.run : the runs; rbo_step : one step in detail.
+
     Examples
     --------
     >>> import numpy as np, rbo
