@@ -340,13 +340,16 @@ def test_theorem_figures_against_closed_forms_and_exact_offsets(made):
 def test_rerun_skips_up_to_date_figures_and_force_remakes(made, tmp_path):
     for suffix in ("png", "json"):
         shutil.copy(made[0] / f"rbo_step.{suffix}", tmp_path / f"rbo_step.{suffix}")
-    again = make(tmp_path, names=["rbo_step"], quick=True)
-    assert again.made[0].skipped
+    assert make(tmp_path, names=["rbo_step"], quick=True).made[0].skipped
     pdf = make(tmp_path, names=["rbo_step"], quick=True, formats="png,pdf")
     assert not pdf.made[0].skipped and (tmp_path / "rbo_step.pdf").is_file()
-    full = make(tmp_path, names=["rbo_step"], quick=False)      # other settings: remade
-    assert not full.made[0].skipped
-    assert make(tmp_path, names=["rbo_step"], quick=False, force=True).made[0].skipped is False
+    assert make(tmp_path, names=["rbo_step"], quick=True, formats="pdf").made[0].skipped
+    # made by other code (or other settings): not up to date
+    record = json.loads((tmp_path / "rbo_step.json").read_text())
+    record["settings"]["source"] = "older figure code"
+    (tmp_path / "rbo_step.json").write_text(json.dumps(record))
+    assert not make(tmp_path, names=["rbo_step"], quick=True).made[0].skipped
+    assert not make(tmp_path, names=["rbo_step"], quick=True, force=True).made[0].skipped
 
 
 def test_interrupt_keeps_finished_figures(tmp_path, capsys):
