@@ -172,7 +172,8 @@ def riemann_trajectories(quick):
                f"R = {r_star:.4f}; runs ending there (within 0.01): "
                f"{', '.join(reached) if reached else 'none'}. {ends}. Footpoint solves flagged "
                f"unconverged: {sum(flagged)} of {len(runs[1:]) * steps} (largest residual "
-               f"{worst:.1g}, at the round-off floor of R's gradient: arguments n²x reach 4·10⁴).")
+               f"{worst:.1g}" + ("; R's gradient has a round-off floor near 1e-7, its "
+                                 "arguments n²x reaching 4·10⁴)." if sum(flagged) else ")."))
     data = {"function": "riemann", "terms": cfg["terms"], "x0": cfg["x0"], "lr": cfg["lr"],
             "steps": steps, "rho": list(radii),
             "trajectories": [{**_run_data(label, rho, t), "theta0": th0}

@@ -88,10 +88,13 @@ def strong_ironing(quick):
     fig, _, reports, data = _sweep("strong-ironing", quick,
                                    r"$\min_c \sup_x |h^g_\rho - h^f_\rho - c|$",
                                    extra=("c", "evidence"), reference=False)
+    against = [_short(r.case) for r in reports if r.arrays.get("evidence") == "against"]
     caption = ("Evidence, not proof, for the seeds' conjecture that the offsets of two losses "
-               "at bounded distance approach each other up to a vertical shift. It holds for "
-               "the periodic and the tilted case and fails for the parabola, whose contact "
-               "slopes grow with ρ. " + _summary(reports))
+               "at bounded distance approach each other up to a vertical shift. "
+               + _summary(reports)
+               + (f" Against it: {'; '.join(against)}: where the contact slopes grow with ρ "
+                  "(a parabola), the tilted-ball deficit ~ s³D²/(2ρ) need not vanish."
+                  if against else ""))
     return FigureResult(fig, data, caption)
 
 
