@@ -139,6 +139,16 @@ def cached_grid(f: Function, lo, hi, resolution) -> Grid:
         union_lo, union_hi = np.minimum(lo, glo), np.maximum(hi, ghi)
         if np.prod((union_hi - union_lo) * resolution) <= MAX_SAMPLES / 4:
             lo, hi = union_lo, union_hi
+            # grow by half the span where the box moved, within the domain: a moving
+            # optimizer then resamples O(log(distance)) times instead of at every step
+            pad = 0.5 * (hi - lo)
+            grow_lo = np.where(lo < glo, lo - pad, lo)
+            grow_hi = np.where(hi > ghi, hi + pad, hi)
+            if f.domain is not None:
+                grow_lo = np.maximum(grow_lo, f.domain[:, 0])
+                grow_hi = np.minimum(grow_hi, f.domain[:, 1])
+            if np.prod((grow_hi - grow_lo) * resolution) <= MAX_SAMPLES / 4:
+                lo, hi = grow_lo, grow_hi
     grid = sample_grid(f, lo, hi, resolution)
     cache[key] = grid
     return grid

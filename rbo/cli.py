@@ -13,12 +13,16 @@ import sys
 from offsetgeo.cli import run_command
 
 from . import __version__
-from .sweep import _cli as sweep_cli
+from .figures import _cli as _figures_cli
+from .sweep import _cli as _sweep_cli
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: sub-command name -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
-COMMANDS = {"sweep": (sweep_cli, "run, inspect and report parameter sweeps on Dask")}
+COMMANDS = {
+    "figures": (_figures_cli, _figures_cli.HELP),
+    "sweep": (_sweep_cli, "run, inspect and report parameter sweeps on Dask"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
