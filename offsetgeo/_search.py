@@ -305,4 +305,7 @@ def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray, bound=None):
     search(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group, grid.fmin,
            grid.fmax, grid.fmin2, grid.fmax2, grid.plane, grid.plane_err, grid.slope2, grid.bend,
            grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
+    # candidates as lattice points k h, computed one way: independent of the grid's origin
+    h = grid.spacing[:d]
+    cand_theta[:, :, :d] = np.round(cand_theta[:, :, :d] / h) * h
     return cand_theta, cand_dist
