@@ -32,8 +32,10 @@ def _run_data(label, rho, traj) -> dict:
     """The arrays of one run, for the JSON (with the footpoint solves' health)."""
     converged = np.asarray(traj.converged, dtype=bool)
     residual = np.asarray(traj.residual, dtype=float)
+    centre = np.asarray(traj.centre)
     return {"label": label, "rho": rho, "theta": np.asarray(traj.theta),
-            "centre": np.asarray(traj.centre), "loss": np.asarray(traj.loss),
+            # gradient descent has no ball: no centres (rather than arrays of NaN)
+            "centre": None if np.isnan(centre).all() else centre, "loss": np.asarray(traj.loss),
             "final_theta": np.asarray(traj.final_theta), "final_loss": traj.final_loss,
             "status": traj.status, "unconverged_steps": int((~converged).sum()),
             "max_residual": float(np.nanmax(residual)) if np.isfinite(residual).any() else None}
@@ -239,19 +241,20 @@ def ironing(quick):
 
 
 #: exploration figure: starts, step, methods ((label, ρ); ρ = 0 is gradient descent)
-EXPLORATION = {"starts": (-0.3, 0.0, 0.3), "lr": 0.1,
-               "methods": (("GD", 0.0), ("RBO", 0.1), ("RBO", 2.0), ("RBO", 10.0))}
+EXPLORATION = {"starts": (-0.3, 0.0, 0.3), "lr": 0.3,
+               "methods": (("GD", 0.0), ("RBO", 0.05), ("RBO", 1.0), ("RBO", 3.0))}
 
 
 def _barrier(f):
-    """The two basins of the exploration loss: minima of the ironed f̄_1 (ripples ironed
-    away) left and right of x = 2, and the highest point of f̄_1 between them."""
-    curves = gplot.offset_curves(f, 1.0, window=(-4.0, 8.0))
+    """The two basins of the exploration loss on the ironed f̄_0.15 (the ripples, critical
+    radius ≈ 0.06, ironed away; the narrow well, curvature radius ≈ 0.2, kept): the local
+    minimum nearest the start 0 and the global one, and the highest point between them."""
+    curves = gplot.offset_curves(f, 0.15, window=(-4.0, 8.0))
     x, fbar = curves.x, curves.ironed[0]
-    left, right = x < 2.0, x >= 2.0
-    m1 = x[left][np.argmin(fbar[left])]
-    m2 = x[right][np.argmin(fbar[right])]
-    between = (x > m1) & (x < m2)
+    inner = np.flatnonzero((fbar[1:-1] < fbar[:-2]) & (fbar[1:-1] <= fbar[2:])) + 1
+    m1 = x[inner[np.argmin(np.abs(x[inner]))]]
+    m2 = x[np.argmin(fbar)]
+    between = (x > min(m1, m2)) & (x < max(m1, m2))
     return float(m1), float(m2), float(x[between][np.argmax(fbar[between])])
 
 
@@ -268,7 +271,7 @@ def exploration(quick):
     cfg = EXPLORATION
     E = losses.exploration()
     f = E.function
-    steps = 150 if quick else 400
+    steps = 150 if quick else 300
     starts = cfg["starts"][1:] if quick else cfg["starts"]
     m1, m2, barrier = _barrier(f)
     runs = []
@@ -291,7 +294,7 @@ def exploration(quick):
         j = list(starts).index(r["start"])
         ax.plot(r["end"], r["final_loss"], markers[j], color=colour, ms=5, mec="white",
                 mew=0.5, zorder=6)
-        path = r["theta"][:, 0] if r["rho"] == 0.0 else r["centre"][:, 0]
+        path = r["theta"][:, 0] if r["centre"] is None else r["centre"][:, 0]
         tax.plot(path, color=colour, lw=0.8, alpha=0.9, ls=("-", "--", ":")[j])
     tax.axhline(barrier, color="0.5", lw=0.7, ls=":")
     tax.set_xlabel(gplot.SYMBOLS["step"])
@@ -308,8 +311,9 @@ def exploration(quick):
                                                      if r["label"] == lab) for lab in labels)
     largest = max(rho for _, rho in cfg["methods"])
     traps = _offset_minima(f, largest, (m1 - 3.0, barrier))
-    caption = (f"The built-in exploration loss (shallow basin at {m1:.2f}, deep basin at "
-               f"{m2:.2f}, barrier of the ironed landscape f̄₁ at {barrier:.2f}, dotted), "
+    caption = (f"The built-in exploration loss (a narrow shallow well at {m1:.2f}, a broad deep "
+               f"basin at {m2:.2f}, the barrier of the landscape ironed at ρ = 0.15 — ripples "
+               f"gone, well kept — at {barrier:.2f}, dotted), "
                f"{steps} steps of η = {cfg['lr']} from θ₀ ∈ {list(starts)}; exact projections. "
                f"Runs ending in the deep basin: {', '.join(deep) if deep else 'none'} "
                f"({len(deep)} of {len(runs)}). {summary}. The centre of an RBO ball descends "
