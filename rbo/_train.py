@@ -441,7 +441,8 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
             diff = sorted(k for k in meta["fingerprint"]
                           if saved["fingerprint"].get(k) != meta["fingerprint"][k])
             raise ValueError(f"{ckpt}: the checkpoint comes from another configuration "
-                             f"({', '.join(diff)} differ); delete it or pass resume=False")
+                             f"({', '.join(diff)} differ); delete it (the rbo commands: "
+                             "--restart) or pass resume=False")
         state = _restore_state(ckpt, saved, arrays, state)
         log = _Log.from_arrays(arrays)
         step, evals, wall = saved["step"], saved["evals"], saved["wall"]

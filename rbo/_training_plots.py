@@ -17,7 +17,7 @@ __all__ = ["plot_curves", "plot_sharpness", "plot_noise", "save_comparison_figur
 
 _LABELS = {"test_acc": "test accuracy", "train_loss": "train loss (full batch)",
            "train_acc": "train accuracy", "test_loss": "test loss",
-           "evals": "gradient-equivalent evaluations", "wall_time": "wall time in steps (s)"}
+           "evals": "gradient-equivalent evaluations", "wall_time": "wall time in optimizer steps (s)"}
 
 
 def _colors() -> dict:
@@ -84,7 +84,7 @@ def plot_curves(comparison: Comparison, x: str = "evals", y: str = "test_acc",
 def plot_sharpness(comparison: Comparison, name: str, noise: float = 0.0, ax=None):
     """Sharpness ``λ_max(∇²f)`` of the full-batch training loss against steps, one optimizer.
 
-    Each seed is one line; the dashed line is the linear-stability bound of MATH.md:
+    Each seed is one line (log scale); the dashed line is the linear-stability bound of MATH.md:
     ``2/η`` for SGD, ``2/(η + 2ρ)`` for RBO (a run cannot settle in a minimum sharper than it).
 
     Returns
@@ -106,7 +106,8 @@ def plot_sharpness(comparison: Comparison, name: str, noise: float = 0.0, ax=Non
     color = _colors()[name]
     for k, r in enumerate(results):
         ax.plot(r.sharpness.step, r.sharpness.lambda_max, "o-", ms=3, lw=1.2, color=color,
-                alpha=1.0 if k == 0 else 0.5, label=f"{name} (seeds)" if k == 0 else None)
+                alpha=1.0 if k == 0 else 0.5,
+                label=(r"$\lambda_{\max}$" + (", each seed" if len(results) > 1 else "")) if k == 0 else None)
     hyper = comparison.hyper[name]
     bound = CONTENDERS[name].threshold(hyper)
     if bound is not None:
@@ -116,8 +117,8 @@ def plot_sharpness(comparison: Comparison, name: str, noise: float = 0.0, ax=Non
     ax.set_ylabel(r"sharpness $\lambda_{\max}(\nabla^2 f)$")
     params = ", ".join(f"{k}={hyper[k]:g}" for k in ("lr", "radius") if k in hyper)
     ax.set_title(f"{name} ({params})", fontsize=10)
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     return ax
 
@@ -155,14 +156,18 @@ def plot_noise(comparison: Comparison, ax=None):
     return ax
 
 
-def save_comparison_figures(comparison: Comparison, out: Union[str, Path], noise: float = 0.0,
-                            dpi: int = 150) -> list:
+def save_comparison_figures(comparison: Comparison, out: Union[str, Path],
+                            noise: Optional[float] = None, dpi: int = 150) -> list:
     """Write ``curves.png``, ``sharpness.png`` and (several noise levels) ``noise.png`` to ``out``.
+
+    ``noise``: the label-noise level of the curves and sharpness (default: the lowest run).
 
     Returns
     -------
     paths : list of Path
     """
+    if noise is None:
+        noise = comparison.noise_levels[0]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg = comparison.config
