@@ -41,7 +41,7 @@ def adamw(lr, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
 
     Returns
     -------
-    Optimizer
+    optimizer : Optimizer
         ``init(theta0) -> AdamWState``; ``update(state, objective) -> (state, StepInfo)``.
 
     See Also

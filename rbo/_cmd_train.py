@@ -10,10 +10,10 @@ import argparse
 import json
 from pathlib import Path
 
-from . import data as _data
 from ._compare import CONTENDERS
 from ._specs import add_common_arguments, blas_threads, build_model, load_data
 from ._train import train
+from .data import with_label_noise
 
 __all__ = ["add_arguments", "run", "optimizer_from_args"]
 
@@ -96,7 +96,7 @@ def run(args) -> int:
     name, hyper, opt = optimizer_from_args(args)
     data = load_data(args.data, seed=args.seed)
     if args.label_noise:
-        data = _data.with_label_noise(data, args.label_noise, seed=0)
+        data = with_label_noise(data, args.label_noise, seed=0)
     model = build_model(args.model, data, args.activation, args.weight_decay)
     out = Path(args.out)
     ckpt = out / "checkpoint.npz"

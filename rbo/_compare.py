@@ -19,13 +19,13 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-from . import data as _data
 from ._adamw import adamw
 from offsetgeo._results import to_dict
 
 from ._baselines import entropy_sgd, sam, sgd
 from ._rolling_ball import rolling_ball
 from ._train import train
+from .data import validation_split, with_label_noise
 
 __all__ = ["compare", "Comparison", "Contender", "CONTENDERS", "RBO_TRAINING_TOL"]
 
@@ -258,7 +258,11 @@ def compare(data, model, *, optimizers: Optional[Sequence[str]] = None, budget: 
 
     Returns
     -------
-    Comparison
+    comparison : Comparison
+
+    See Also
+    --------
+    rbo.train : one run.
 
     Examples
     --------
@@ -296,7 +300,7 @@ def compare(data, model, *, optimizers: Optional[Sequence[str]] = None, budget: 
         return Comparison(config, {n: hyper[n] for n in names}, tuning, runs, status)
 
     if tune:
-        val = _data.validation_split(data, validation, seed=0)
+        val = validation_split(data, validation, seed=0)
         for name in names:
             c = CONTENDERS[name]
             if not c.lr_grid or name in overrides:
@@ -316,7 +320,7 @@ def compare(data, model, *, optimizers: Optional[Sequence[str]] = None, budget: 
             if best is not None:
                 hyper[name] = {**hyper[name], "lr": best["lr"]}
     for noise in noise_levels:
-        noisy = _data.with_label_noise(data, noise, seed=0) if noise > 0 else data
+        noisy = with_label_noise(data, noise, seed=0) if noise > 0 else data
         for name in names:
             c = CONTENDERS[name]
             results = []

@@ -9,8 +9,8 @@ import argparse
 
 from threadpoolctl import threadpool_limits
 
-from . import data as _data
-from . import nn as _nn
+from .data import cifar, digits, idx, mnist1d
+from .nn import ACTIVATIONS, logistic, mlp
 
 __all__ = ["load_data", "build_model", "add_common_arguments", "blas_threads", "DATA_HELP",
            "MODEL_HELP"]
@@ -32,17 +32,17 @@ def load_data(spec: str, seed: int = 0):
     """
     kind, _, rest = spec.partition(":")
     if kind == "digits" and not rest:
-        return _data.digits(seed=seed)
+        return digits(seed=seed)
     if kind == "mnist1d" and not rest:
-        return _data.mnist1d()
+        return mnist1d()
     if kind == "idx" and rest:
         files = rest.split(",")
         if len(files) not in (2, 4):
             raise ValueError(f"idx: needs 2 or 4 comma-separated files (images, labels[, test "
                              f"images, test labels]), got {len(files)}")
-        return _data.idx(*files, seed=seed)
+        return idx(*files, seed=seed)
     if kind == "cifar" and rest:
-        return _data.cifar(rest)
+        return cifar(rest)
     raise ValueError(f"unknown data {spec!r}: use {DATA_HELP}")
 
 
@@ -54,13 +54,13 @@ def build_model(spec: str, data, activation: str = "tanh", weight_decay: float =
     """
     kind, _, rest = spec.partition(":")
     if kind == "logistic" and not rest:
-        return _nn.logistic(data.n_features, data.n_classes, weight_decay=weight_decay)
+        return logistic(data.n_features, data.n_classes, weight_decay=weight_decay)
     if kind == "mlp" and rest:
         try:
             widths = [int(w) for w in rest.split(",")]
         except ValueError:
             raise ValueError(f"mlp: widths must be integers, got {rest!r}") from None
-        return _nn.mlp([data.n_features, *widths, data.n_classes], activation=activation,
+        return mlp([data.n_features, *widths, data.n_classes], activation=activation,
                        weight_decay=weight_decay)
     raise ValueError(f"unknown model {spec!r}: use {MODEL_HELP}")
 
@@ -70,7 +70,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, model_default: str)
     parser.add_argument("--data", default="mnist1d", help=f"data set: {DATA_HELP} (default mnist1d)")
     parser.add_argument("--model", default=model_default,
                         help=f"model: {MODEL_HELP} (default {model_default})")
-    parser.add_argument("--activation", default="tanh", choices=_nn.ACTIVATIONS,
+    parser.add_argument("--activation", default="tanh", choices=ACTIVATIONS,
                         help="hidden activation (default tanh; gelu is its tanh approximation)")
     parser.add_argument("--weight-decay", type=float, default=0.0,
                         help="L2 penalty (wd/2)|W|^2 in the loss (default 0)")

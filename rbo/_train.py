@@ -41,8 +41,7 @@ from offsetgeo import NonConvergenceWarning, local_critical_radius
 from offsetgeo._results import jsonable, to_dict
 from tqdm import tqdm
 
-from ._compat import like as _like
-from ._compat import to_numpy as _to_numpy
+from ._compat import like, to_numpy
 
 __all__ = ["train", "TrainResult", "EvalPoints", "SharpnessPoints", "load_result"]
 
@@ -248,7 +247,7 @@ def _save_checkpoint(path: Path, meta: dict, state, log: _Log):
             kinds[name] = ["scalar", v]
         else:
             kinds[name] = ["array"]
-            arrays[f"state.{name}"] = np.asarray(_to_numpy(v))
+            arrays[f"state.{name}"] = np.asarray(to_numpy(v))
     meta = {**meta, "state_type": type(state).__name__, "state_fields": kinds, "format": _FORMAT}
     arrays["meta"] = np.asarray(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,7 +283,7 @@ def _restore_state(path: Path, meta: dict, arrays: dict, template):
         elif kind[0] == "scalar":
             values[name] = kind[1]
         elif kind[0] == "array":
-            values[name] = _like(arrays[f"state.{name}"], template.params)
+            values[name] = like(arrays[f"state.{name}"], template.params)
         else:
             raise ValueError(f"{path}: the checkpoint lacks the state field {name!r}")
     return template._replace(**values)
@@ -303,7 +302,7 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
           sharpness_every: Optional[int] = None, seed: int = 0, xp: Any = None,
           label: str = "run", hyper: Optional[dict] = None,
           checkpoint: Union[str, Path, None] = None, checkpoint_every: int = 500,
-          resume: bool = False, progress: bool = True, sharpness_tol: float = 1e-3,
+          resume: bool = False, progress: bool = True, sharpness_rtol: float = 1e-3,
           sharpness_max_iter: int = 40, divergence: float = 1e8,
           callback: Optional[Callable] = None) -> TrainResult:
     """Train ``model`` on ``data`` with ``optimizer`` under a compute budget.
@@ -344,7 +343,7 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
         Continue from ``checkpoint`` if it exists (it must come from the same configuration).
     progress : bool
         A tqdm progress bar over the budget.
-    sharpness_tol, sharpness_max_iter
+    sharpness_rtol, sharpness_max_iter
         Lanczos relative residual and step cap.
     divergence : float
         Stop when ``|θ|`` exceeds it.
@@ -353,7 +352,7 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
 
     Returns
     -------
-    TrainResult
+    result : TrainResult
 
     Raises
     ------
@@ -403,8 +402,8 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
     xp_ = np if xp is None else xp
     theta = model.init(seed=seed, xp=xp_)
     xp = array_namespace(theta)
-    x_train, y_train = _like(data.x_train, theta), xp.asarray(data.y_train)
-    x_test, y_test = _like(data.x_test, theta), xp.asarray(data.y_test)
+    x_train, y_train = like(data.x_train, theta), xp.asarray(data.y_train)
+    x_test, y_test = like(data.x_test, theta), xp.asarray(data.y_test)
     batches = model.minibatches(x_train, y_train, batch_size, seed=seed)
     full = model.objective(x_train, y_train)
     ckpt = Path(checkpoint) if checkpoint is not None else None
@@ -412,13 +411,13 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
                                         epochs, eval_every, sharpness_every)}
 
     def hvp(t, v):
-        return _to_numpy(full.hvp(_like(t, theta), _like(v, theta)))
+        return to_numpy(full.hvp(like(t, theta), like(v, theta)))
 
     def sharpness_row(th, step_, evals_):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NonConvergenceWarning)
-            r = local_critical_radius(hvp=hvp, theta=np.asarray(_to_numpy(th), dtype=np.float64),
-                                      metric="euclidean", method="lanczos", tol=sharpness_tol,
+            r = local_critical_radius(hvp=hvp, theta=np.asarray(to_numpy(th), dtype=np.float64),
+                                      metric="euclidean", method="lanczos", rtol=sharpness_rtol,
                                       max_iter=sharpness_max_iter,
                                       rng=np.random.default_rng([seed, step_]))
         return (step_, evals_, r.lambda_max, r.value, r.iterations, r.converged)
@@ -516,17 +515,40 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
         log.points.append(point_row(state.params, step, evals, wall, window))
     write("running" if status == "interrupted" else status)
     return log.result(label=label, status=status, message=message, steps=step, evals=evals,
-                      wall=wall, theta=_to_numpy(state.params),
+                      wall=wall, theta=to_numpy(state.params),
                       config=dict(meta["fingerprint"]))
 
 
 def load_result(path: Union[str, Path]) -> TrainResult:
     """The :class:`TrainResult` stored in a finished run's checkpoint file.
 
+    Parameters
+    ----------
+    path : str or Path
+        A checkpoint written by :func:`train` (``checkpoint=``).
+
+    Returns
+    -------
+    result : TrainResult
+        Equal to what :func:`train` returned (wall times included).
+
     Raises
     ------
     ValueError
         The file is not a checkpoint, or its run has not finished.
+
+    See Also
+    --------
+    train
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, rbo
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.npz"
+    >>> res = rbo.train(rbo.nn.logistic(64, 10), rbo.data.digits(), rbo.sgd(0.1), budget=30,
+    ...                 checkpoint=path, progress=False)
+    >>> bool((load_result(path).theta == res.theta).all())
+    True
     """
     path = Path(path)
     meta, arrays = _load_checkpoint(path)

@@ -100,7 +100,7 @@ def test_epochs_budget_and_metrics_are_full_batch(small):
 def test_sharpness_equals_the_largest_eigenvalue_of_the_dense_hessian(digits):
     model = nn.logistic(64, 10)
     r = rbo.train(model, digits, rbo.sgd(0.2), budget=40, sharpness_every=20, progress=False,
-                  sharpness_tol=1e-6, sharpness_max_iter=200)
+                  sharpness_rtol=1e-6, sharpness_max_iter=200)
     assert r.sharpness.step.tolist() == [0, 20, 40]
     theta = r.theta
     obj = model.objective(digits.x_train, digits.y_train)

@@ -25,6 +25,20 @@ def cache_dir(path: Union[str, Path, None] = None) -> Path:
 
     ``path`` when given; else ``$RBO_DATA_DIR``; else ``$XDG_CACHE_HOME/rbo`` (``~/.cache/rbo``).
 
+    Parameters
+    ----------
+    path : str or Path, optional
+
+    Returns
+    -------
+    folder : Path
+
+    See Also
+    --------
+    mnist1d
+
+    Examples
+    --------
     >>> str(cache_dir("/tmp/somewhere"))
     '/tmp/somewhere'
     """
@@ -51,8 +65,12 @@ def digits(seed: int = 0, test_size: float = 0.25) -> Dataset:
 
     Returns
     -------
-    Dataset
+    data : Dataset
         64 features, 10 classes, named ``"digits"``.
+
+    See Also
+    --------
+    mnist1d, standardize
 
     Examples
     --------
@@ -99,13 +117,17 @@ def mnist1d(path: Union[str, Path, None] = None, *, regenerate: bool = False) ->
 
     Returns
     -------
-    Dataset
+    data : Dataset
         Named ``"mnist1d"``.
 
     Raises
     ------
     ValueError
         The cache file is unreadable or has the wrong shapes (the message names it).
+
+    See Also
+    --------
+    cache_dir, digits
 
     Examples
     --------

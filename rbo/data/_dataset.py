@@ -86,6 +86,21 @@ class Dataset:
 def standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature ``(x − μ)/σ`` with ``μ, σ`` of the **training** rows (σ = 1 where σ = 0).
 
+    Parameters
+    ----------
+    x_train, x_test : ndarray (n, features)
+
+    Returns
+    -------
+    scaled : tuple of ndarray
+        ``(x_train', x_test')``, both mapped by the training statistics.
+
+    See Also
+    --------
+    digits, idx, cifar : the loaders that use it.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> a, b = standardize(np.array([[0.0, 5.0], [2.0, 5.0]]), np.array([[1.0, 6.0]]))
     >>> a.tolist(), b.tolist()
@@ -112,8 +127,12 @@ def with_label_noise(data: Dataset, fraction: float, seed: int = 0) -> Dataset:
 
     Returns
     -------
-    Dataset
+    noisy : Dataset
         Named ``"<name>+noise<fraction>"``.
+
+    See Also
+    --------
+    rbo.compare : its ``label_noise`` study.
 
     Examples
     --------
@@ -141,6 +160,22 @@ def validation_split(data: Dataset, fraction: float = 0.2, seed: int = 0) -> Dat
 
     The returned data set never sees ``data``'s test set, so hyper-parameters chosen on it are
     not fitted to the test set.
+
+    Parameters
+    ----------
+    data : Dataset
+    fraction : float
+        In (0, 1).
+    seed : int
+
+    Returns
+    -------
+    split : Dataset
+        Its "test" part is the held-out share; named ``"<name>-validation"``.
+
+    See Also
+    --------
+    rbo.compare : tunes learning rates on it.
 
     Examples
     --------
@@ -171,6 +206,19 @@ def batch_indices(n: int, batch_size: int, step: int, seed: int = 0) -> np.ndarr
     ``[k·B, (k+1)·B)``.  A pure function of its arguments, so a resumed run sees the same
     batches.  The ``n mod B`` examples left over are not used in that epoch.
 
+    Parameters
+    ----------
+    n, batch_size, step, seed : int
+
+    Returns
+    -------
+    indices : ndarray of int, shape (batch_size,)
+        Read-only.
+
+    See Also
+    --------
+    batches, rbo.nn.MLP.minibatches
+
     Examples
     --------
     >>> a = [batch_indices(10, 3, s, seed=0) for s in range(3)]
@@ -192,6 +240,22 @@ def batches(x: np.ndarray, y: np.ndarray, batch_size: int, *, seed: int = 0,
     """Iterate ``(x_batch, y_batch)`` minibatches for ``epochs`` epochs (see :func:`batch_indices`).
 
     ``epochs`` may be fractional: ``ceil(epochs · (n // batch_size))`` batches in all.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Rows and labels.
+    batch_size : int
+    seed : int
+    epochs : float
+
+    Returns
+    -------
+    batches : iterator of (ndarray, ndarray)
+
+    See Also
+    --------
+    batch_indices
 
     Examples
     --------

@@ -63,6 +63,10 @@ def read_idx(path: PathLike) -> np.ndarray:
         Missing file, bad magic number, unknown element type, a header or data shorter than
         the header announces, or trailing bytes; the message names the file.
 
+    See Also
+    --------
+    idx : a data set from IDX files.
+
     Examples
     --------
     >>> import tempfile, pathlib, numpy as np
@@ -140,7 +144,7 @@ def idx(images: PathLike, labels: PathLike, test_images: Optional[PathLike] = No
 
     Returns
     -------
-    Dataset
+    data : Dataset
         ``n_classes`` = largest label + 1.
 
     See Also
@@ -214,8 +218,12 @@ def cifar(path: PathLike, *, labels: str = "fine", standardize_features: bool = 
 
     Returns
     -------
-    Dataset
+    data : Dataset
         Named ``"cifar10"``, ``"cifar100"`` or ``"cifar100-coarse"``.
+
+    See Also
+    --------
+    idx, standardize
 
     Examples
     --------

@@ -76,7 +76,7 @@ def activate(name: str, xp: Any, z: Any, order: int = 0):
 
     Returns
     -------
-    value, first, second : array or None
+    values : tuple ``(φ(z), φ'(z), φ''(z))``
         ``φ(z)``; ``φ'(z)`` when ``order ≥ 1``; ``φ''(z)`` when ``order = 2``.
 
     See Also

@@ -496,7 +496,7 @@ def mlp(sizes: Sequence[int], activation: str = "tanh", loss: str = "cross_entro
 
     Returns
     -------
-    MLP
+    model : MLP
         ``init(seed, xp)``, ``objective(X, y)``, ``minibatches(X, y, batch_size, seed)``,
         ``predict``, ``evaluate``.
 
@@ -525,6 +525,21 @@ def logistic(n_in: int, n_classes: int, loss: str = "cross_entropy", weight_deca
 
     ``f(θ) = mean_i (logsumexp(z_i) − z_{i,y_i}) + (wd/2) |W|²`` (convex).  Glorot-uniform
     initial weights (as :func:`mlp` with ``activation="tanh"``).
+
+    Parameters
+    ----------
+    n_in, n_classes : int
+    loss : {"cross_entropy", "mse"}
+    weight_decay : float
+
+    Returns
+    -------
+    model : MLP
+        ``sizes = (n_in, n_classes)``.
+
+    See Also
+    --------
+    mlp
 
     Examples
     --------
