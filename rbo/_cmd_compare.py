@@ -24,7 +24,7 @@ HELP = "compare every optimizer on a network under equal budgets of gradient eva
 #: the default budget of gradient-equivalent evaluations per run
 DEFAULT_BUDGET = 10000
 #: what --quick sets (unless given explicitly)
-QUICK = {"budget": 1500, "seeds": 1, "sharpness_points": 3}
+QUICK = {"budget": 1000, "seeds": 1, "sharpness_points": 2}
 
 
 def _fractions(text: str) -> list:
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sharpness-points", type=int,
                         help="about this many sharpness measurements per run (default 8)")
     parser.add_argument("--quick", action="store_true",
-                        help="a small check: budget 1500, one seed, 3 sharpness points")
+                        help="a small check: budget 1000, one seed, 2 sharpness points")
     parser.add_argument("--out", default="runs/compare", help="output folder (default runs/compare)")
     parser.add_argument("--restart", action="store_true", help="delete OUT's checkpoints first")
 

@@ -197,7 +197,7 @@ def save_comparison_figures(comparison: Comparison, out: Union[str, Path],
         fig = Figure(figsize=(5.5, 3.8), layout="constrained")
         plot_noise(comparison, ax=fig.subplots())
         fig.suptitle(f"Label noise: {cfg['data']['name']}, {cfg['model_spec'] or 'model'}, "
-                     f"budget {cfg['budget']}", fontsize=10)
+                     f"budget {cfg['budget']}, {cfg['seeds']} seed(s), mean ± std", fontsize=10)
         paths.append(out / "noise.png")
         fig.savefig(paths[-1], dpi=dpi)
     return paths

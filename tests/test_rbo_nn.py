@@ -207,13 +207,13 @@ def test_initialisation_schemes():
 
 
 def test_minibatches_plug_into_run_and_match_direct_objectives():
-    model, X, y, theta, _ = _problem([4, 5, 3], "relu", batch=20)
+    model, X, y, theta, _ = _problem([4, 5, 3], "gelu", batch=20)
     mb = model.minibatches(X, y, batch_size=6, seed=2)
     idx = rbo.data.batch_indices(20, 6, 4, seed=2)
     assert np.array_equal(mb.sample(4).value_and_grad(theta)[1],
                           model.objective(X[idx], y[idx]).value_and_grad(theta)[1])
     tr = rbo.run(mb, rbo.rolling_ball(0.1, 0.2), theta, steps=5)
-    assert tr.status == "completed" and tr.steps == 5
+    assert tr.status == "completed" and tr.steps == 5 and all(tr.converged)
 
 
 def test_predict_and_evaluate():
