@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 from mnist1d.data import get_dataset_args, make_dataset
