@@ -105,7 +105,6 @@ def compile_time(cache_dir=None):
     is used (every later process).
     """
     import os
-    import tempfile
 
     code = ("import time; t=time.perf_counter(); import offsetgeo; "
             "f=offsetgeo.Function('sin(x)'); offsetgeo.footpoint(f, [[0.1, 2.0]]); "

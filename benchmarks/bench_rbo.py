@@ -34,7 +34,6 @@ import time
 import numpy as np
 from scipy.linalg import eigh
 
-import offsetgeo
 import rbo
 from rbo import ArrayObjective, solve_footpoint
 
@@ -134,7 +133,7 @@ def timing_table(steps=200):
             base = dt if base is None else base
             rows.append([name, oname, f"{dt * 1e6:.0f}", f"{dt / base:.1f}",
                          f"{tr.total_evals / tr.steps:.1f}", f"{tr.final_loss:.4g}"])
-    return ["loss", "optimizer", "us/step", "x GD", "evals/step", f"loss after run"], rows
+    return ["loss", "optimizer", "us/step", "x GD", "evals/step", "loss after run"], rows
 
 
 def highdim_table(steps=200):

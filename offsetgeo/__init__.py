@@ -23,8 +23,9 @@ from ._expression import parse_expression  # noqa: E402
 from ._function import Function, as_function  # noqa: E402
 from ._graph import (curvature_test, normal_lift, normal_point,  # noqa: E402
                      principal_curvatures)
-from ._newton import NewtonResult, newton_footpoint  # noqa: E402
-from ._projection import FootpointResult, footpoint  # noqa: E402
+from ._newton import FunctionOracle, NewtonResult, newton_footpoint  # noqa: E402
+from ._projection import (FootpointCertificate, FootpointResult,  # noqa: E402
+                          certify_footpoints, footpoint)
 from ._morphology import (hemisphere_closing, hemisphere_dilation,  # noqa: E402
                           hemisphere_erosion, hemisphere_opening)
 from ._reachability import (UnreachableSet, is_reachable, max_ball_radius,  # noqa: E402
@@ -42,7 +43,8 @@ from ._deprecation import alias_modules as _alias_modules  # noqa: E402
 __all__ = [
     "__version__",
     "Function", "as_function", "parse_expression",
-    "footpoint", "FootpointResult", "newton_footpoint", "NewtonResult",
+    "footpoint", "FootpointResult", "certify_footpoints", "FootpointCertificate",
+    "newton_footpoint", "NewtonResult", "FunctionOracle",
     "normal_lift", "normal_point", "principal_curvatures", "curvature_test",
     "hemisphere_dilation", "hemisphere_erosion", "hemisphere_closing", "hemisphere_opening",
     "offset_height", "ironed",

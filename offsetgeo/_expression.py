@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 
 __all__ = ["parse_expression", "parse_number", "check_expression", "ALLOWED_FUNCTIONS",
-           "MAX_LENGTH"]
+           "MAX_LENGTH", "MAX_DEPTH", "RESERVED"]
 
 #: Longest accepted expression string (characters).
 MAX_LENGTH = 20_000
@@ -58,6 +58,20 @@ _SYMPY_OK = (
 ) + tuple({fn for fn in ALLOWED_FUNCTIONS.values() if isinstance(fn, type)})
 
 _MAX_CONST_EXPONENT = 1024
+
+#: deepest nesting of an expression (operations inside operations)
+MAX_DEPTH = 200
+
+#: names that look like variables but mean something else: refused, with a hint
+RESERVED = {
+    "e": "Euler's number is E (or write exp(x))",
+    "Pi": "the constant is pi", "PI": "the constant is pi",
+    "I": "the imaginary unit: the loss must be real", "j": "the imaginary unit: the loss must be real",
+    "nan": "constants must be finite numbers", "NaN": "constants must be finite numbers",
+    "inf": "constants must be finite numbers", "Inf": "constants must be finite numbers",
+    "infinity": "constants must be finite numbers", "oo": "constants must be finite numbers",
+    "zoo": "constants must be finite numbers",
+}
 
 
 def _refuse(message: str) -> ValueError:
@@ -117,6 +131,8 @@ class _Builder(ast.NodeVisitor):
         name = node.id
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in RESERVED:
+            raise _refuse(f"refused name {name!r}{self._where(node)}: {RESERVED[name]}")
         if name in ALLOWED_FUNCTIONS or name in NON_SMOOTH:
             raise _refuse(f"refused token {name!r}{self._where(node)}: a function name must be called")
         if self.variables is not None:
@@ -145,24 +161,43 @@ class _Builder(ast.NodeVisitor):
         if not isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
             raise _refuse(f"refused operator {type(op).__name__}{self._where(node)}: "
                           "only + - * / ** are allowed")
-        left = self.visit(node.left)
-        right = self.visit(node.right)
-        if isinstance(op, ast.Add):
-            return left + right
-        if isinstance(op, ast.Sub):
-            return left - right
-        if isinstance(op, ast.Mult):
-            return left * right
-        if isinstance(op, ast.Div):
-            if right == 0:
-                raise _refuse(f"division by zero{self._where(node)}")
-            return left / right
+        if isinstance(op, ast.Pow):
+            return self._power(node, self.visit(node.left), self.visit(node.right))
+        # a chain a ± b ± c … (or a * b / c …) is one level, however long: walk it in a loop
+        additive = isinstance(op, (ast.Add, ast.Sub))
+        kinds = (ast.Add, ast.Sub) if additive else (ast.Mult, ast.Div)
+        items = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, kinds):
+            items.append((node.op, node.right))
+            node = node.left
+        items.reverse()
+        terms = [self.visit(node)]
+        for op, right in items:
+            value = self.visit(right)
+            if isinstance(op, ast.Sub):
+                value = -value
+            elif isinstance(op, ast.Div):
+                if value == 0:
+                    raise _refuse(f"division by zero{self._where(right)}")
+                value = 1 / value
+            terms.append(value)
+        try:
+            return sympy.Add(*terms) if additive else sympy.Mul(*terms)
+        except OverflowError:
+            raise _refuse(f"a constant overflows{self._where(node)}: numbers must stay below "
+                          "1e308") from None
+
+    def _power(self, node, left, right):
         if right.is_Number and abs(float(right)) > _MAX_CONST_EXPONENT:
             raise _refuse(f"refused exponent {right}{self._where(node)}: "
                           f"constant exponents are limited to ±{_MAX_CONST_EXPONENT}")
         if left.is_Number and right.is_Number:
             # keep the folding of number**number cheap and bounded
-            return sympy.Float(float(left) ** float(right)) if left > 0 else left**right
+            try:
+                return sympy.Float(float(left) ** float(right)) if left > 0 else left**right
+            except OverflowError:
+                raise _refuse(f"{left}**{right}{self._where(node)} overflows: numbers must "
+                              "stay below 1e308") from None
         return left**right
 
     def visit_Call(self, node):
@@ -180,7 +215,8 @@ class _Builder(ast.NodeVisitor):
             raise _refuse(f"unknown function {name!r}{self._where(node)}; allowed: {allowed}")
         if len(node.args) != 1:
             raise _refuse(f"function {name!r}{self._where(node)} takes exactly one argument")
-        return ALLOWED_FUNCTIONS[name](self.visit(node.args[0]))
+        # unevaluated: sympy's automatic evaluation costs ~1 ms a call and buys the tape nothing
+        return ALLOWED_FUNCTIONS[name](self.visit(node.args[0]), evaluate=False)
 
 
 def parse_expression(text: str, variables=None):
@@ -227,7 +263,11 @@ def parse_expression(text: str, variables=None):
     except SyntaxError as err:
         raise ValueError(f"syntax error in expression at position {err.offset}: {err.msg}") from None
     except (RecursionError, MemoryError):
-        raise ValueError("expression is nested too deeply") from None
+        raise ValueError(f"expression is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"expression is nested {depth} levels deep; the limit is {MAX_DEPTH} "
+                         "(a long sum or product counts as one level)")
     declared = None
     if variables is not None:
         names = _variable_names(variables)
@@ -236,7 +276,7 @@ def parse_expression(text: str, variables=None):
     try:
         expr = builder.visit(tree)
     except RecursionError:
-        raise ValueError("expression is nested too deeply") from None
+        raise ValueError(f"expression is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
     expr = sympy.sympify(expr)
     if declared is not None:
         symbols = tuple(declared.values())
@@ -282,11 +322,30 @@ def parse_number(value, what: str) -> float:
     return out
 
 
+def _depth(tree) -> int:
+    """Nesting depth of an expression's AST, chains of + - (and of * /) counting as one level
+    (iterative: a pathological input cannot exhaust the stack here)."""
+    deepest = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        chain = (ast.Add, ast.Sub) if isinstance(getattr(node, "op", None), (ast.Add, ast.Sub)) \
+            else (ast.Mult, ast.Div)
+        for child in ast.iter_child_nodes(node):
+            same = (isinstance(node, ast.BinOp) and isinstance(child, ast.BinOp)
+                    and isinstance(child.op, chain) and isinstance(node.op, chain))
+            stack.append((child, level if same else level + 1))
+    return deepest
+
+
 def _variable_names(variables) -> list[str]:
     if isinstance(variables, str):
         variables = variables.replace(",", " ").split()
     names = [str(v) for v in variables]
     for name in names:
+        if name in RESERVED:
+            raise ValueError(f"invalid variable name {name!r}: {RESERVED[name]}")
         if not name.isidentifier() or name.startswith("_") or name in CONSTANTS \
                 or name in ALLOWED_FUNCTIONS:
             raise ValueError(f"invalid variable name {name!r}: use a plain identifier that is not a "
@@ -313,8 +372,9 @@ def check_expression(expr, symbols) -> None:
                                  f"{', '.join(sorted(names)) or '(none)'}")
         elif sub is sympy.I or (sub.is_Number and not sub.is_real):
             raise ValueError(f"complex constant in {expr}: the loss must be real")
-        elif sub.is_Number and not sub.is_finite:
-            raise ValueError(f"non-finite constant {sub} in the expression")
+        elif sub.is_Number and (not sub.is_finite or not math.isfinite(float(sub))):
+            raise ValueError(f"the constant {sub} is not a finite double (numbers must stay "
+                             "below 1e308)")
         elif not isinstance(sub, _SYMPY_OK):
             name = getattr(sub.func, "__name__", type(sub).__name__)
             if name in NON_SMOOTH or isinstance(sub, (sympy.Abs, sympy.sign, sympy.floor,

@@ -8,13 +8,41 @@ import numpy as np
 import sympy
 
 from ._expression import check_expression, parse_expression, parse_number
-from ._tape import compile_tape, evaluate_tape
+from ._numerics import mesh
+from ._tape import compile_tape, differentiate_tape, evaluate_tape
 from ._validation import as_thetas
 
-__all__ = ["Function", "as_function"]
+__all__ = ["Function", "as_function", "MAX_TAPE"]
 
 _CHECK_BOX = 5.0  # half-width of the box sampled for NaN checks when no domain is given
 _PARTS = ("value", "gradient", "Hessian")
+
+#: the most tape instructions a function's value, gradient and Hessian may need together
+MAX_TAPE = 1_000_000
+
+
+def _guards(expr) -> list:
+    """``(guard, reason)`` pairs: sub-expressions whose sign change means f is not finite
+    (or not differentiable) in between."""
+    out = {}
+    for sub in sympy.preorder_traversal(expr):
+        if isinstance(sub, sympy.Pow) and sub.exp.is_Number and not sub.exp.is_nonnegative \
+                or isinstance(sub, sympy.Pow) and sub.exp.is_Number and not sub.exp.is_integer:
+            out.setdefault(sub.base, f"a singular point of {sub}")
+        elif isinstance(sub, sympy.Pow) and not sub.exp.is_Number:
+            out.setdefault(sub.base, f"the base of {sub} crosses zero")
+        elif isinstance(sub, sympy.log):
+            out.setdefault(sub.args[0], f"the argument of {sub} crosses zero")
+        elif isinstance(sub, (sympy.tan, sympy.sec)):
+            out.setdefault(sympy.cos(sub.args[0]), f"a pole of {sub}")
+        elif isinstance(sub, (sympy.cot, sympy.csc)):
+            out.setdefault(sympy.sin(sub.args[0]), f"a pole of {sub}")
+        elif isinstance(sub, (sympy.asin, sympy.acos, sympy.atanh)):
+            out.setdefault(1 - sub.args[0] ** 2, f"the argument of {sub} leaves (-1, 1)")
+        elif isinstance(sub, sympy.acosh):
+            out.setdefault(sub.args[0] - 1, f"the argument of {sub} leaves (1, inf)")
+    return [(g, why) for g, why in out.items() if g.free_symbols]
+
 
 
 def _parse_domain(domain, dim: int):
@@ -142,14 +170,12 @@ class Function:
     # -- evaluation -----------------------------------------------------------------
 
     def _tape(self, order: int):
+        """The tape of the value and, to ``order``, its derivatives (computed once)."""
         if order not in self._tapes:
-            exprs = [self.expr]
-            if order >= 1:
-                exprs += [sympy.diff(self.expr, s) for s in self.symbols]
-            if order >= 2:
-                exprs += [sympy.diff(self.expr, a, b) for i, a in enumerate(self.symbols)
-                          for b in self.symbols[i:]]
-            self._tapes[order] = compile_tape(exprs, self.symbols)
+            if 0 not in self._tapes:
+                self._tapes[0] = compile_tape([self.expr], self.symbols)
+            if order:
+                self._tapes[order] = differentiate_tape(self._tapes[0], self.dim, order)
         return self._tapes[order]
 
     def evaluate(self, points: np.ndarray, order: int = 0):
@@ -395,16 +421,78 @@ class Function:
         return box
 
     def _check_finite(self):
+        """Refuse, at once and naming where, a function that is not finite (value, gradient,
+        Hessian) on its domain or sample box, that has a pole or a branch point between the
+        samples, whose declared period is not one, or whose derivative tapes are too costly."""
         box = self.sample_box
         per_axis = {1: 513, 2: 41, 3: 13}.get(self.dim, 0)
+        where = ("on its domain" if self.domain is not None else
+                 "on the sample box [-5, 5]^d (declare domain= where it is defined)")
         if per_axis:
             axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
-            points = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, self.dim)
+            points = mesh(axes)
         else:
             rng = np.random.default_rng(0)
             points = box[:, 0] + (box[:, 1] - box[:, 0]) * rng.random((4000, self.dim))
-        self.check_points(points, what="on its domain" if self.domain is not None else
-                          "on the sample box [-5, 5]^d (declare domain= where it is defined)")
+        if self._callables is None:
+            self._check_cost()
+        self.check_points(points, what=where, order=2 if self._callables is None else 1)
+        if per_axis and self._callables is None:
+            self._check_singularities(points, per_axis, where)
+        if self.period is not None:
+            self._check_period(points)
+
+    def _check_cost(self):
+        size = self._tape(2).size
+        if size > MAX_TAPE:
+            raise ValueError(f"{self} is too costly: its value, gradient and Hessian need {size} "
+                             f"tape instructions (the bound is {MAX_TAPE}); simplify the "
+                             "expression or build it from fewer, larger terms")
+
+    def _check_singularities(self, points, per_axis, where):
+        """A pole or branch point of f between two neighbouring samples shows as a sign change
+        of a guard (a denominator, the argument of a log or root, cos under tan, …)."""
+        guards = _guards(self.expr)
+        if not guards:
+            return
+        values = evaluate_tape(compile_tape([g for g, _ in guards], self.symbols), points)
+        shape = (per_axis,) * self.dim
+        for k, (guard, why) in enumerate(guards):
+            v = values[:, k].reshape(shape)
+            for axis in range(self.dim):
+                a = np.take(v, np.arange(per_axis - 1), axis=axis)
+                b = np.take(v, np.arange(1, per_axis), axis=axis)
+                crossing = (a * b < 0).reshape(-1)
+                if np.any(crossing):
+                    i = np.unravel_index(int(np.flatnonzero(crossing)[0]), a.shape)
+                    lo = points[np.ravel_multi_index(i, shape)]
+                    j = list(i)
+                    j[axis] += 1
+                    hi = points[np.ravel_multi_index(tuple(j), shape)]
+                    span = " and ".join(
+                        ", ".join(f"{n}={c:.6g}" for n, c in zip(self.variables, pt))
+                        for pt in (lo, hi))
+                    raise ValueError(f"{self} is not finite {where}: {guard} changes sign "
+                                     f"between {span} ({why}); declare a domain= on which f "
+                                     "is finite")
+
+    def _check_period(self, points):
+        value, = self.evaluate(points, 0)
+        scale = 1.0 + float(np.max(np.abs(value)))
+        for i, p in enumerate(self.period):
+            if p is None:
+                continue
+            moved = points.copy()
+            moved[:, i] += p
+            with np.errstate(all="ignore"):
+                shifted, = self.evaluate(moved, 0)
+            gap = np.abs(shifted - value)
+            k = int(np.nanargmax(np.where(np.isfinite(gap), gap, np.inf)))
+            if not gap[k] <= 1e-8 * scale:
+                at = ", ".join(f"{n}={c:.6g}" for n, c in zip(self.variables, points[k]))
+                raise ValueError(f"period {p:.10g} of {self.variables[i]!r} is not a period of "
+                                 f"{self}: f changes by {gap[k]:.3g} at {at}; give the true "
+                                 "period, or none")
 
     def check_points(self, points, what="at the given points", order=1):
         """Raise ValueError if the value (or gradient, Hessian up to ``order``) is NaN/inf at
@@ -426,9 +514,25 @@ class Function:
         i = int(np.flatnonzero(bad)[0])
         where = ", ".join(f"{name}={val:.6g}" for name, val in zip(self.variables, points[i]))
         got = f" (value {float(value[i])!r})" if value is not None and part == "value" else ""
+        hint = "declare a domain= on which f and its derivatives are defined"
+        if self.domain is not None:
+            on_face = np.isclose(points[i], self.domain[:, 0]) | np.isclose(points[i], self.domain[:, 1])
+            if np.any(on_face):
+                hint = ("domain boxes are closed (their faces belong to them) and this point is on "
+                        "a face: shrink the domain to where f is defined, e.g. move the bound by "
+                        "1e-9")
         return ValueError(f"{self} is not finite {what} at {where}: its {part} is NaN or "
-                          f"infinite there{got}; declare a domain= on which f and its "
-                          "derivatives are defined")
+                          f"infinite there{got}; {hint}")
+
+    def __repr__(self):
+        if self._callables is not None:
+            return f"Function.from_callables({self._callables[3]}, dim={self.dim})"
+        extra = ""
+        if self.domain is not None:
+            extra += f", domain={self.domain.tolist()}"
+        if self.period is not None:
+            extra += f", period={self.period}"
+        return f"Function({str(self.expr)!r}{extra})"
 
 
 def as_function(f, *, period=None, domain=None, what: str = "f") -> Function:

@@ -49,9 +49,23 @@ class Grid:
     aliasing: float         # max |second difference − f''| / max |f''|: > 0.2 means under-resolved
 
 
+def lattice(f: Function, lo, hi, resolution):
+    """``(first index, count, spacing)`` per variable of the samples ``k h`` (``h = 1/resolution``)
+    covering [lo, hi], within the domain. Every grid of a resolution lies on this one lattice,
+    so a sample (and a candidate started from it) does not depend on the box asked for."""
+    h = 1.0 / np.asarray(resolution, dtype=float)
+    k_lo = np.floor(np.asarray(lo) / h)
+    k_hi = np.ceil(np.asarray(hi) / h)
+    if f.domain is not None:
+        k_lo = np.maximum(k_lo, np.ceil(f.domain[:, 0] / h))
+        k_hi = np.minimum(k_hi, np.floor(f.domain[:, 1] / h))
+    k_hi = np.maximum(k_hi, k_lo + 2)
+    return k_lo, (k_hi - k_lo + 1).astype(np.int64), h
+
+
 def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid:
     d = f.dim
-    counts = np.maximum(np.ceil((hi - lo) * resolution).astype(np.int64), 2) + 1
+    k_lo, counts, spacing = lattice(f, lo, hi, resolution)
     total = int(np.prod(counts))
     if total > MAX_SAMPLES:
         raise ValueError(
@@ -59,8 +73,8 @@ def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid
             f"samples at resolution {resolution} per unit (limit {MAX_SAMPLES}): the points are far "
             "from the graph or spread widely. Pass fewer/closer points, a domain=, or a lower "
             "resolution=")
-    spacing = (hi - lo) / (counts - 1)
-    axes = [lo[i] + spacing[i] * np.arange(counts[i]) for i in range(d)]
+    lo = k_lo * spacing
+    axes = [(k_lo[i] + np.arange(counts[i])) * spacing[i] for i in range(d)]
     points = mesh(axes)
     with np.errstate(all="ignore"):
         values, = f.evaluate(points, 0)
@@ -134,11 +148,22 @@ def cached_grid(f: Function, lo, hi, resolution) -> Grid:
         n1, n2 = grid.values.shape
         glo = grid.origin[: f.dim]
         ghi = glo + grid.spacing[: f.dim] * (np.array([n1, n2][: f.dim]) - 1)
-        if np.all(glo <= lo) and np.all(ghi >= hi):
+        k_lo, counts, h = lattice(f, lo, hi, resolution)
+        if np.all(glo <= k_lo * h + 0.5 * h) and np.all(ghi >= (k_lo + counts - 1) * h - 0.5 * h):
             return grid
         union_lo, union_hi = np.minimum(lo, glo), np.maximum(hi, ghi)
         if np.prod((union_hi - union_lo) * resolution) <= MAX_SAMPLES / 4:
             lo, hi = union_lo, union_hi
+            # grow by half the span where the box moved, within the domain: a moving
+            # optimizer then resamples O(log(distance)) times instead of at every step
+            pad = 0.5 * (hi - lo)
+            grow_lo = np.where(lo < glo, lo - pad, lo)
+            grow_hi = np.where(hi > ghi, hi + pad, hi)
+            if f.domain is not None:
+                grow_lo = np.maximum(grow_lo, f.domain[:, 0])
+                grow_hi = np.minimum(grow_hi, f.domain[:, 1])
+            if np.prod((grow_hi - grow_lo) * resolution) <= MAX_SAMPLES / 4:
+                lo, hi = grow_lo, grow_hi
     grid = sample_grid(f, lo, hi, resolution)
     cache[key] = grid
     return grid

@@ -398,7 +398,8 @@ def newton_footpoint(oracle, x, y, phi0, *, tol, value0=None, grad0=None, hess0=
     value0, grad0 : array (n,), (n, d), optional
         ``F``, ``G`` at ``phi0`` if known (not counted).
     hess0 : array (n, d, d), optional
-        A Hessian model at ``phi0`` (``hessian="secant"``).
+        A Hessian model at ``phi0`` (``hessian="secant"``); rows of NaN are unknown (the
+        Hessian is assembled for them).
     method : {"newton", "gauss-newton"}
     hessian : {"exact", "secant"}
         Without an eager oracle: ``"exact"`` assembles ``B`` after every iteration that did
@@ -460,7 +461,10 @@ def newton_footpoint(oracle, x, y, phi0, *, tol, value0=None, grad0=None, hess0=
     refresh = xp.zeros((n,), dtype=xp.bool)
     if R.modelled:
         if hess0 is not None and R.secant:
-            B = xp.asarray(hess0, copy=True)
+            # rows of NaN are unknown models (e.g. a ball that moved to another basin)
+            unknown = xp.any(xp.isnan(xp.reshape(hess0, (n, -1))), axis=1)
+            B = xp.where(unknown[:, None, None], 0.0, hess0)
+            refresh = unknown
         else:
             B = xp.zeros((n, d, d), dtype=dtype)
             refresh = xp.ones((n,), dtype=xp.bool)

@@ -28,10 +28,11 @@ from ._grid import ALIASING_LIMIT, MAX_SAMPLES, cached_grid
 from ._newton import FunctionOracle, NewtonResult, newton_footpoint
 from ._results import Result
 from ._search import search_candidates
-from ._validation import as_points, check_failure_policy, check_positive
+from ._validation import as_points, as_thetas, check_failure_policy, check_positive
 from .exceptions import ConvergenceError, NonConvergenceWarning, ResolutionWarning
 
-__all__ = ["footpoint", "FootpointResult", "polish", "project", "DEFAULT_RESOLUTION"]
+__all__ = ["footpoint", "FootpointResult", "certify_footpoints", "FootpointCertificate",
+           "polish", "project", "DEFAULT_RESOLUTION"]
 
 #: default samples per unit length, by dimension
 DEFAULT_RESOLUTION = {1: 4096.0, 2: 64.0}
@@ -98,19 +99,61 @@ def polish(f: Function, phi0, x, y, *, rtol: float = 1e-13, max_iter: int = 60) 
                             negative_curvature=True)
 
 
-def _search_box(f: Function, x: np.ndarray, y: np.ndarray, bound=None):
-    """Box (lo, hi) per variable containing every footpoint of every point (``bound``: known
-    upper bounds on the squared distances)."""
+def _resolution(resolution, d):
+    """Samples per unit length per variable (the default, or checked)."""
+    if resolution is None:
+        resolution = DEFAULT_RESOLUTION[d]
+    resolution = np.broadcast_to(np.asarray(resolution, dtype=float), (d,)).copy()
+    for value in resolution:
+        check_positive(value, "resolution (samples per unit length)")
+    return resolution
+
+
+def _period_shift(f: Function, x: np.ndarray) -> np.ndarray:
+    """Whole periods to subtract from ``x`` (n, d) to bring it into the base period."""
+    shift = np.zeros_like(x)
+    if f.period is not None:
+        for i, p in enumerate(f.period):
+            if p is not None:
+                shift[:, i] = np.floor((x[:, i] - f.sample_box[i, 0]) / p) * p
+    return shift
+
+
+def _grid(f: Function, lo, hi, resolution, default_resolution: bool):
+    """The sampled graph over [lo, hi], refined where the loss has features finer than the
+    default grid (or a ResolutionWarning where a given resolution cannot resolve them)."""
+    grid = cached_grid(f, lo, hi, resolution)
+    if grid.aliasing > ALIASING_LIMIT:
+        if default_resolution:
+            for _ in range(3):
+                finer = resolution * 4
+                if np.prod((hi - lo) * finer) > MAX_SAMPLES:
+                    break
+                resolution = finer
+                grid = cached_grid(f, lo, hi, resolution)
+                if grid.aliasing <= ALIASING_LIMIT:
+                    break
+        if grid.aliasing > ALIASING_LIMIT:
+            warnings.warn(
+                f"the footpoint search grid ({resolution.tolist()} samples per unit) is too coarse "
+                f"for {f}: its second differences miss f'' by {grid.aliasing:.0%}, so narrow "
+                "basins may be missed; pass a larger resolution= or a smaller region",
+                ResolutionWarning, stacklevel=3)
+    return grid
+
+
+def _search_box(f: Function, x: np.ndarray, y: np.ndarray, radius=None):
+    """Box (lo, hi) per variable containing every footpoint of every point."""
     inside = x if f.domain is None else np.clip(x, f.domain[:, 0], f.domain[:, 1])
     with np.errstate(all="ignore"):
         value, = f.evaluate(inside, 0)
-    if not np.all(np.isfinite(value)):
+    if not np.all(np.isfinite(value)):  # pragma: no cover - Function refuses such losses
         raise f.not_finite_error(inside, ~np.isfinite(value), "below the points to project",
                                  value=value)
-    # p(inside) is a graph point: every footpoint is at most that far from z
-    radius = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
-    if bound is not None:
-        radius = np.minimum(radius, np.sqrt(bound))
+    # p(inside) is a graph point: every footpoint is at most that far from z (or ``radius``,
+    # the distance of a known graph point)
+    bound = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
+    radius = bound if radius is None else np.minimum(bound, radius)
     lo = (x - radius[:, None]).min(axis=0)
     hi = (x + radius[:, None]).max(axis=0)
     for i in range(f.dim):
@@ -195,44 +238,18 @@ def project(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9, on_fa
     pts, _ = as_points(points, d)
     n = pts.shape[0]
     default_resolution = resolution is None
-    if resolution is None:
-        resolution = DEFAULT_RESOLUTION[d]
-    resolution = np.broadcast_to(np.asarray(resolution, dtype=float), (d,)).copy()
-    for value in resolution:
-        check_positive(value, "resolution (samples per unit length)")
+    resolution = _resolution(resolution, d)
     if n == 0:
         empty = np.zeros((0,) if d == 1 else (0, d))
         none = np.zeros(0)
         return FootpointResult(empty, none, none.astype(bool), empty.copy(), none.copy(),
                                none.astype(bool), none.copy(), none.astype(bool), none.copy())
     x, y = pts[:, :d].copy(), pts[:, d].copy()
-    shift = np.zeros_like(x)
-    if f.period is not None:
-        for i, p in enumerate(f.period):
-            if p is not None:
-                base = f.sample_box[i, 0]
-                k = np.floor((x[:, i] - base) / p)
-                shift[:, i] = k * p
-                x[:, i] -= shift[:, i]
-    lo, hi = _search_box(f, x, y, distance_bound)
-    grid = cached_grid(f, lo, hi, resolution)
-    if grid.aliasing > ALIASING_LIMIT:
-        if default_resolution:
-            # the loss has features finer than the default grid: refine it while we can
-            for _ in range(3):
-                finer = resolution * 4
-                if np.prod((hi - lo) * finer) > MAX_SAMPLES:
-                    break
-                resolution = finer
-                grid = cached_grid(f, lo, hi, resolution)
-                if grid.aliasing <= ALIASING_LIMIT:
-                    break
-        if grid.aliasing > ALIASING_LIMIT:
-            warnings.warn(
-                f"the footpoint search grid ({resolution.tolist()} samples per unit) is too coarse "
-                f"for {f}: its second differences miss f'' by {grid.aliasing:.0%}, so narrow "
-                "basins may be missed; pass a larger resolution= or a smaller region",
-                ResolutionWarning, stacklevel=3)
+    shift = _period_shift(f, x)
+    x -= shift
+    radius = None if distance_bound is None else np.sqrt(distance_bound)
+    lo, hi = _search_box(f, x, y, radius)
+    grid = _grid(f, lo, hi, resolution, default_resolution)
     cand_theta, cand_dist = search_candidates(grid, x, y, distance_bound)
     owner, slot = np.nonzero(np.isfinite(cand_dist))
     sol = polish(f, cand_theta[owner, slot, :d], x[owner], y[owner], rtol=rtol)
@@ -254,6 +271,127 @@ def project(f, points, *, resolution=None, rtol=1e-13, ambiguity_tol=1e-9, on_fa
     if d == 1:
         theta, second = theta[:, 0], second[:, 0]
     return FootpointResult(theta, dist, amb, second, second_dist, conv, res, above, fvals)
+
+
+@dataclass(frozen=True)
+class FootpointCertificate(Result):
+    """Whether given stationary points of ``D`` are the nearest points of the graph.
+
+    Attributes
+    ----------
+    theta : ndarray (n, d)
+        The nearest point: the given one where ``certified``, else the nearer one found.
+    certified : ndarray of bool (n,)
+        The given point is a nearest point (no other basin of ``D`` is nearer, to
+        ``ambiguity_tol``).
+    distance : ndarray (n,)
+        ``|z − p(theta)|``.
+    converged : ndarray of bool (n,)
+        The refinement of a replacement converged (True where certified).
+    residual : ndarray (n,)
+        Its stationarity residual (0 where certified: the given point is not re-solved).
+    """
+
+    theta: np.ndarray
+    certified: np.ndarray
+    distance: np.ndarray
+    converged: np.ndarray
+    residual: np.ndarray
+
+
+def certify_footpoints(f, points, thetas, *, resolution=None, rtol=1e-13,
+                       ambiguity_tol=1e-9) -> FootpointCertificate:
+    """Certify that local footpoints are global: is ``p(θ_i)`` a nearest point of the graph to
+    ``z_i``? Where not, the nearest one.
+
+    ``θ_i`` is certified when no basin of ``D(φ) = |φ − x|² + (f(φ) − y)²`` can beat
+    ``D(θ_i)``: the footpoint search of :func:`footpoint` is started with that distance as its
+    bound, so it only visits blocks of the sampled graph that could hold a nearer point (for a
+    ball rolling by small steps, the few around the contact point). Candidates away from
+    ``θ_i`` are refined and compared.
+
+    Parameters
+    ----------
+    f : Function or str
+        One or two variables.
+    points : array_like (n, d+1)
+        The points ``z = (x, y)``.
+    thetas : array_like (n, d) or (n,) for d = 1
+        Stationary points of ``D`` for them (e.g. found by a local Newton solve).
+    resolution, rtol, ambiguity_tol
+        As for :func:`footpoint`.
+
+    Returns
+    -------
+    certificate : FootpointCertificate
+
+    See Also
+    --------
+    footpoint : the global projection from scratch.
+    newton_footpoint : the local solver whose answers this certifies.
+
+    Examples
+    --------
+    >>> f = Function("x**2")
+    >>> c = certify_footpoints(f, [[0.0, 0.4], [0.0, 1.0]], [0.0, 0.0])
+    >>> c.certified.tolist(), np.round(np.abs(c.theta[:, 0]), 6).tolist()   # 1 > 1/2: x=0 is not
+    ([True, False], [0.0, 0.707107])
+    """
+    f = as_function(f)
+    if f.dim > 2:
+        raise ValueError(f"global certificates need the footpoint search, for 1 or 2 variables; "
+                         f"this function has {f.dim}")
+    d = f.dim
+    pts, _ = as_points(points, d)
+    theta, _ = as_thetas(thetas, d)
+    if theta.shape[0] != pts.shape[0]:
+        raise ValueError(f"got {pts.shape[0]} points but {theta.shape[0]} thetas")
+    n = pts.shape[0]
+    x, y = pts[:, :d].copy(), pts[:, d].copy()
+    value, = f.evaluate(theta, 0)
+    dist0 = np.sqrt(np.einsum("ij,ij->i", theta - x, theta - x) + (value - y) ** 2)
+    out = FootpointCertificate(theta.copy(), np.ones(n, dtype=bool), dist0, np.ones(n, dtype=bool),
+                               np.zeros(n))
+    if n == 0:
+        return out
+    shift = _period_shift(f, x)
+    xs, ts = x - shift, theta - shift
+    lo, hi = _search_box(f, xs, y, radius=dist0)
+    res = _resolution(resolution, d)
+    need = float(np.prod((hi - lo) * res))
+    if resolution is None and need > MAX_SAMPLES / 4:
+        # a large region (a big ball): start coarser; the grid is refined where f needs it
+        res = res * (MAX_SAMPLES / 4 / need) ** (1.0 / d)
+    grid = _grid(f, lo, hi, res, resolution is None)
+    cand_theta, cand_dist = search_candidates(grid, xs, y, bound=dist0 ** 2)
+    owner, slot = np.nonzero(np.isfinite(cand_dist))
+    cand = cand_theta[owner, slot, :d]
+    # a candidate within two cells of θ is θ's own basin
+    gap = np.abs(cand - ts[owner])
+    if f.period is not None:
+        period = np.array([np.inf if p is None else p for p in f.period])
+        gap = np.minimum(gap, np.abs(period - np.mod(gap, period)))
+    own = np.all(gap <= 2.0 * grid.spacing[:d], axis=1)
+    owner, cand = owner[~own], cand[~own]
+    if owner.size == 0:
+        return out
+    sol = polish(f, cand, xs[owner], y[owner], rtol=rtol)
+    dist = np.sqrt(np.einsum("ij,ij->i", sol.theta - xs[owner], sol.theta - xs[owner])
+                   + (sol.value - y[owner]) ** 2)
+    order = np.lexsort((dist, owner))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = owner[order][1:] != owner[order][:-1]
+    best = order[first]
+    rows = owner[best]
+    nearer = dist[best] < dist0[rows] - ambiguity_tol * (1.0 + dist0[rows])
+    rows, best = rows[nearer], best[nearer]
+    theta_out, certified = out.theta, out.certified
+    theta_out[rows] = sol.theta[best] + shift[rows]
+    certified[rows] = False
+    out.distance[rows] = dist[best]
+    out.converged[rows] = sol.converged[best]
+    out.residual[rows] = sol.residual[best]
+    return out
 
 
 def _select(n, d, owner, phi, dist, residual, converged, height, ambiguity_tol):

@@ -195,7 +195,7 @@ def _pattern_search(values, o1, o2, h1, h2, i, j, stride, x1, x2, y):
 
 @numba.njit(cache=True)
 def _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
-                  plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points, bound,
+                  plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
                   cand_theta, cand_dist):
     """Candidates for point p: discrete local minima of the sampled D that can still hold
     the global minimum, found by a ring-ordered, bound-pruned scan (numba kernel)."""
@@ -215,8 +215,10 @@ def _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin
     cand_d = np.full(kmax, np.inf)
     i0 = min(max(int(round((x1 - o1) / h1)), 0), n1 - 1)
     j0 = min(max(int(round((x2 - o2) / h2)), 0), n2 - 1)
+    # an upper bound of the squared distance: the best sample found by a pattern search, or
+    # the caller's bound (the distance of a known stationary point) when smaller
     best = min(_pattern_search(values, o1, o2, h1, h2, i0, j0, max(b1, b2), x1, x2, y),
-               bound[p])
+               points[p, 3])
     c1 = i0 // w1
     c2 = j0 // w2
     count = 0
@@ -260,21 +262,21 @@ def _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin
 @numba.njit(cache=True, parallel=True)
 def _search_candidates(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
                        plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
-                       bound, cand_theta, cand_dist):
+                       cand_theta, cand_dist):
     for p in numba.prange(points.shape[0]):
         _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
                       plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
-                      bound, cand_theta, cand_dist)
+                      cand_theta, cand_dist)
 
 
 @numba.njit(cache=True)
 def _search_candidates_serial(values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2,
                               fmax2, plane, plane_err, slope2, bend, slope2_2, bend2, hh,
-                              cellmax, points, bound, cand_theta, cand_dist):
+                              cellmax, points, cand_theta, cand_dist):
     for p in range(points.shape[0]):
         _search_point(p, values, origin, spacing, b1, b2, s1, s2, fmin1, fmax1, fmin2, fmax2,
                       plane, plane_err, slope2, bend, slope2_2, bend2, hh, cellmax, points,
-                      bound, cand_theta, cand_dist)
+                      cand_theta, cand_dist)
 
 
 
@@ -282,8 +284,8 @@ def _search_candidates_serial(values, origin, spacing, b1, b2, s1, s2, fmin1, fm
 def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray, bound=None):
     """Candidate footpoints of the points ``(x, y)`` (x (n, d), y (n,)) on ``grid``.
 
-    ``bound`` (n,), optional: a known upper bound on each point's squared distance to the
-    graph (a graph point at that distance), which prunes the scan from the start.
+    ``bound`` (n,), optional: a squared distance already attained (by a known stationary
+    point); only basins that can beat it are searched for.
 
     Returns
     -------
@@ -293,15 +295,17 @@ def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray, bound=None):
         Sampled squared distances (inf in unused slots).
     """
     n, d = x.shape
-    x2 = np.zeros((n, 3))
+    x2 = np.zeros((n, 4))
     x2[:, :d] = x
     x2[:, 2] = y
+    x2[:, 3] = np.inf if bound is None else bound
     cand_theta = np.empty((n, MAX_CANDIDATES, 2))
     cand_dist = np.empty((n, MAX_CANDIDATES))
-    bound = np.full(n, np.inf) if bound is None else np.asarray(bound, dtype=float)
     search = _search_candidates if n >= 64 else _search_candidates_serial
     search(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group, grid.fmin,
            grid.fmax, grid.fmin2, grid.fmax2, grid.plane, grid.plane_err, grid.slope2, grid.bend,
-           grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2, bound, cand_theta,
-           cand_dist)
+           grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
+    # candidates as lattice points k h, computed one way: independent of the grid's origin
+    h = grid.spacing[:d]
+    cand_theta[:, :, :d] = np.round(cand_theta[:, :, :d] / h) * h
     return cand_theta, cand_dist

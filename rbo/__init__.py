@@ -21,6 +21,10 @@ from ._objective import (ArrayObjective, FunctionObjective, MinibatchObjective, 
 from ._optimizer import BallStepInfo, Optimizer, StepInfo
 from ._rolling_ball import VARIANTS, RollingBallState, rolling_ball
 from ._run import Trajectory, run
+from . import data, nn
+from ._adamw import AdamWState, adamw
+from ._train import TrainResult, load_result, train
+from ._compare import CONTENDERS, Comparison, compare
 
 __all__ = [
     "__version__",
@@ -31,6 +35,8 @@ __all__ = [
     "run", "Trajectory", "run_batched", "BatchTrajectory",
     "ConvergenceError", "NonConvergenceWarning",
     "losses", "schedules",
+    "adamw", "AdamWState", "nn", "data", "train", "TrainResult", "load_result",
+    "compare", "Comparison", "CONTENDERS",
 ]
 
 __getattr__ = _module_getattr("rbo", {

@@ -36,7 +36,14 @@ Solvers
 
 The ``newton`` and ``gauss-newton`` solvers are local: they find the stationary point of
 ``D`` reached from the warm start — the contact point reached by rolling continuously — which
-above the critical radius need not be the nearest one.
+above the critical radius need not be the nearest one. RBO is defined with the *nearest*
+point, so where the objective has an analytic ``function`` of one or two variables the local
+solution is certified (``certify="auto"``, the default): :func:`offsetgeo.certify_footpoints`
+searches the sampled graph only for basins that could beat it, and the step moves to the
+nearer footpoint when one exists. The certificate's own work (a bounded grid search and,
+rarely, refinements on the analytic function) is not counted as gradient evaluations; its
+wall time is in ``benchmarks/bench_rbo.py``. Elsewhere (array objectives, ``d > 2``) the
+projection is local, and :class:`SolveInfo` says so (``certified=False``).
 """
 from __future__ import annotations
 
@@ -47,6 +54,7 @@ from typing import Any, Optional
 import numpy as np
 from ._compat import array_namespace
 
+from offsetgeo import certify_footpoints
 from offsetgeo import footpoint as global_footpoint
 from offsetgeo._newton import AT_FLOOR, CONVERGED, LINE_SEARCH_FAILED, MAX_ITER, STATUS
 from offsetgeo._numerics import (conjugate_gradients, positive_definite, psb_update,
@@ -89,6 +97,10 @@ class SolveInfo(Result):
         Newton with CG (``d > dense_max``): conjugate-gradient iterations (= hvps) in all.
     backtracks : int
         Step halvings of the line search in all.
+    certified : bool
+        The returned point is certified to be a global nearest point (``"exact"``, or a local
+        solution checked by :func:`offsetgeo.certify_footpoints`); False for a local solution
+        that could not be checked (array objectives, d > 2, ``certify=False``).
     """
 
     solver: str
@@ -99,6 +111,7 @@ class SolveInfo(Result):
     message: str = ""
     linear_iterations: int = 0
     backtracks: int = 0
+    certified: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,15 +300,35 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
     return phi, F, G, B, rn, status, iters, backs, cgits
 
 
+CERTIFY = ("auto", True, False)
+
+
+def graph_function(objective, loss_scale: float):
+    """The analytic graph ``λ f`` of an objective for global certificates, or None (no
+    ``function``, or more than two variables). Scaled functions are kept on ``f``'s cache,
+    so their sampled grids are reused from step to step."""
+    fn = getattr(objective, "function", None)
+    if fn is None or fn.dim > 2:
+        return None
+    if loss_scale == 1.0:
+        return fn
+    scaled = fn.cache("scaled")
+    if loss_scale not in scaled:
+        scaled[loss_scale] = fn.scaled(loss_scale)
+    return scaled[loss_scale]
+
+
 def default_max_iter(solver: str) -> int:
     """Iteration cap of a local solver: 50 for Newton, 500 for Gauss–Newton (linear rate)."""
     return 50 if solver == "newton" else 500
 
 
 def check_solver_options(*, solver, loss_scale, tol, max_iter, dense_max, hessian, paper_steps,
-                         paper_lr) -> dict:
+                         paper_lr, certify="auto") -> dict:
     """The solver options of :func:`solve_footpoint`, validated once (one-line errors)."""
     check_choice(solver, "solver", SOLVERS)
+    if certify not in CERTIFY:
+        raise ValueError(f"certify must be 'auto', True or False; got {certify!r}")
     check_choice(hessian, "hessian", HESSIANS)
     lam = check_positive(loss_scale, "loss_scale")
     if solver == "exact" and lam != 1.0:
@@ -305,7 +338,7 @@ def check_solver_options(*, solver, loss_scale, tol, max_iter, dense_max, hessia
                 max_iter=None if max_iter is None else check_count(max_iter, "max_iter"),
                 dense_max=check_count(dense_max, "dense_max", minimum=0), hessian=hessian,
                 paper_steps=check_count(paper_steps, "paper_steps"),
-                paper_lr=check_positive(paper_lr, "paper_lr"))
+                paper_lr=check_positive(paper_lr, "paper_lr"), certify=certify)
 
 
 def _exact(obj, x, y, theta0, *, lam, tol, resolution=None):
@@ -325,14 +358,15 @@ def _exact(obj, x, y, theta0, *, lam, tol, resolution=None):
     ok = bool(np.all(np.asarray(res.converged)))
     msg = "ambiguous: the point lies on the medial axis" if bool(res.ambiguous[0]) else ""
     return Footpoint(phi, F / lam, G / lam,
-                     SolveInfo("exact", oracle.n, 1, rn, ok and rn <= max(tol, 1e-8), msg))
+                     SolveInfo("exact", oracle.n, 1, rn, ok and rn <= max(tol, 1e-8), msg,
+                               certified=True))
 
 
 def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver: str = "newton",
                     loss_scale: float = 1.0, tol: float = 1e-10, max_iter: Optional[int] = None,
                     dense_max: int = 8, reuse_ratio: float = 1e-2, paper_steps: int = 100,
                     paper_lr: float = 1e-3, resolution=None, hess0=None,
-                    hessian: str = "secant") -> Footpoint:
+                    hessian: str = "secant", certify="auto") -> Footpoint:
     """Project ``(x, y)`` onto the graph of ``λ f``, starting from ``theta0``.
 
     Minimises ``D(φ) = |φ − x|² + (λ f(φ) − y)²``; see the module docstring for the solvers.
@@ -374,6 +408,10 @@ def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver:
         (exact in 1-D: the secant of ``f'``), re-assembling it exactly only after an
         iteration that did not contract by ``reuse_ratio``.  Either way the solve stops on
         the true residual.
+    certify : {"auto", True, False}
+        ``newton`` and ``gauss-newton``: check that the local solution is a global nearest
+        point, and move to the nearer one if not ("auto": where the objective has an analytic
+        ``function`` of dimension ≤ 2; True: required, an error elsewhere).
 
     Returns
     -------
@@ -397,14 +435,14 @@ def solve_footpoint(objective, x, y, theta0, value0=None, grad0=None, *, solver:
     """
     opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol, max_iter=max_iter,
                                 dense_max=dense_max, hessian=hessian, paper_steps=paper_steps,
-                                paper_lr=paper_lr)
+                                paper_lr=paper_lr, certify=certify)
     return _solve(objective, x, y, theta0, value0, grad0, hess0=hess0, reuse_ratio=reuse_ratio,
                   resolution=resolution, **opts)
 
 
 def _solve(objective, x, y, theta0, value0, grad0, *, solver, loss_scale, tol, max_iter,
-           dense_max, hessian, paper_steps, paper_lr, hess0=None, reuse_ratio=1e-2,
-           resolution=None) -> Footpoint:
+           dense_max, hessian, paper_steps, paper_lr, certify="auto", hess0=None,
+           reuse_ratio=1e-2, resolution=None) -> Footpoint:
     """:func:`solve_footpoint` with validated options (the optimizer validates them once)."""
     xp = array_namespace(theta0)
     if theta0.ndim != 1:
@@ -437,5 +475,22 @@ def _solve(objective, x, y, theta0, value0, grad0, *, solver, loss_scale, tol, m
     msg = STATUS[status]
     if msg:
         msg = f"{msg} (|r| = {rn:.3g}, tol = {tol:.3g})"
-    info = SolveInfo(solver, oracle.n, iters, rn, converged, msg, cgits, backs)
-    return Footpoint(phi, F / lam, G / lam, info, B if (solver == "newton" and dense) else None)
+    graph = graph_function(objective, lam) if certify else None
+    if certify is True and graph is None:
+        raise ValueError("certify=True needs an objective with an analytic `function` of one or "
+                         "two variables (e.g. rbo.objective(offsetgeo.Function(...)))")
+    keep = B if (solver == "newton" and dense) else None
+    certified = False
+    if graph is not None and converged:      # certificates are for stationary points
+        z = np.concatenate([to_numpy(x), np.reshape(to_numpy(y), 1)])[None, :]
+        cert = certify_footpoints(graph, z, to_numpy(phi)[None, :])
+        certified = True
+        if not bool(cert.certified[0]):      # a nearer basin: the ball rolls there
+            phi = like(cert.theta[0], theta0)
+            F, G = oracle.point(phi)
+            rn = norm(residual(phi, x, y, F, G))
+            converged = bool(cert.converged[0]) and rn <= max(tol, 1e-8)
+            keep = None
+            msg = "moved to the nearest footpoint (the local solution was not nearest)"
+    info = SolveInfo(solver, oracle.n, iters, rn, converged, msg, cgits, backs, certified)
+    return Footpoint(phi, F / lam, G / lam, info, keep)

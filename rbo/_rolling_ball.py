@@ -75,7 +75,7 @@ class RollingBallState(NamedTuple):
 def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
                  loss_scale: float = 1.0, *, tol: float = 1e-10, max_iter: Optional[int] = None,
                  dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3,
-                 hessian: str = "secant") -> Optimizer:
+                 hessian: str = "secant", certify="auto") -> Optimizer:
     """The rolling ball optimizer.
 
     Parameters
@@ -91,6 +91,14 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         λ > 0: the ball rolls on the graph of ``λ f``.
     tol, max_iter, dense_max, paper_steps, paper_lr, hessian
         Passed to :func:`rbo.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
+    certify : {"auto", True, False}
+        RBO is defined with the *nearest* point of the graph. The ``newton`` and
+        ``gauss-newton`` solvers are local (they follow the contact point reached by rolling
+        continuously from θ_t); with ``"auto"`` their answer is certified global, and replaced
+        by the nearest footpoint when it is not, wherever the objective has an analytic
+        ``function`` of one or two variables. For array objectives and ``d > 2`` no global
+        check exists: the projection is local, and each step's
+        :attr:`BallStepInfo.certified` is False.
 
     Returns
     -------
@@ -121,7 +129,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     check_choice(variant, "variant", VARIANTS)
     opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol,
                                 max_iter=max_iter, dense_max=dense_max, hessian=hessian,
-                                paper_steps=paper_steps, paper_lr=paper_lr)
+                                paper_steps=paper_steps, paper_lr=paper_lr, certify=certify)
     if variant == "distance" and not is_constant(radius_s):
         raise ValueError("the distance variant uses the radius only for the initial centre; "
                          "pass a constant radius (or use variant='footpoint' for a schedule)")
@@ -170,7 +178,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         info = BallStepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
                             evals=evals + fp.info.evals, lr=eta, converged=fp.info.converged,
                             message=fp.info.message, residual=fp.info.residual,
-                            centre=centre, radius=rho)
+                            centre=centre, radius=rho, certified=fp.info.certified)
         return new, info
 
     def cached(state: RollingBallState):

@@ -1,16 +1,20 @@
 """Run an optimizer for many steps and record its trajectory.
 
 ``rbo.run(objective, optimizer, theta0, steps)`` returns a :class:`Trajectory` of arrays in
-the namespace of ``theta0``.  Row ``t`` describes ``θ_t`` (``t = 0 … n``): the loss and
-gradient norm there, the ball's centre ``c_t`` (NaN for the baselines), the cumulative
-gradient-equivalent evaluations spent to reach ``θ_t``, and the residual of the footpoint
-solve that produced ``θ_t`` (NaN for row 0 and for the baselines).
+the namespace of ``theta0``.  Row ``t`` of the per-step series describes ``θ_t``
+(``t = 0 … n``): the loss and gradient norm there, the cumulative gradient-equivalent
+evaluations spent to reach ``θ_t``, and the residual of the footpoint solve that produced
+``θ_t`` (NaN for row 0 and for the baselines). The parameters and the ball's centres, of
+size ``d`` each, are kept every ``record_every`` steps (and at the last step), so a long run
+of a large model does not store ``d × steps`` numbers.
 
 Stopping
 --------
 * NaN/inf loss or parameters, or ``|θ| > divergence``: the run stops, the trajectory keeps
   every finite step done, ``status`` is ``"nan"`` / ``"diverged"`` and ``message`` says why
   (a :class:`RuntimeWarning` is issued too).
+* A step that leaves the declared ``domain`` of the objective's analytic function: the run
+  stops before it, ``status = "domain"``.
 * A footpoint solve that misses its tolerance: ``on_failure="warn"`` (default) warns once
   (:class:`offsetgeo.NonConvergenceWarning`) and goes on, ``"raise"`` raises
   :class:`offsetgeo.ConvergenceError` (the partial trajectory is its ``result``),
@@ -39,12 +43,16 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ._compat import array_namespace
+from typing import NamedTuple
+
+import numpy as np
 
 from offsetgeo._deprecation import renamed_keywords
 from offsetgeo._results import Result
-from offsetgeo._validation import check_failure_policy
+from offsetgeo._validation import check_count, check_failure_policy
 from offsetgeo.exceptions import ConvergenceError, NonConvergenceWarning
+
+from ._compat import array_namespace, to_numpy
 
 from ._optimizer import BallStepInfo
 
@@ -53,22 +61,28 @@ __all__ = ["Trajectory", "run"]
 
 @dataclass(frozen=True)
 class Trajectory(Result):
-    """The recorded run (``n`` = steps done; all arrays have ``n + 1`` rows).
+    """The recorded run (``n`` = steps done).
 
     Attributes
     ----------
-    theta : array (n+1, d)
-    centre : array (n+1, d+1)
-        Ball centres ``c_t`` (scaled units; NaN for baselines and for the last row of RBO,
-        whose centre is computed only by a further step).
+    theta : array (m, d)
+        The parameters at the recorded steps ``theta_step`` (every ``record_every``-th and
+        the last; all ``n + 1`` by default).
+    theta_step : array of int (m,)
+    centre : array (m, d+1)
+        Ball centres ``c_t`` at the same steps (scaled units; NaN for baselines and for the
+        last step of RBO, whose centre is computed only by a further step).
     loss, grad_norm : array (n+1,)
     evals : array (n+1,)
         Cumulative gradient-equivalent evaluations.
     residual : array (n+1,)
     converged : list of bool (n+1)
+    certified : list of bool (n+1)
+        The step's contact point is certified to be the nearest point (RBO; False for
+        baselines and row 0).
     status : str
-        ``"completed"``, ``"nan"``, ``"diverged"``, ``"unconverged"``, ``"callback"`` or
-        ``"interrupted"``.
+        ``"completed"``, ``"nan"``, ``"diverged"``, ``"domain"``, ``"unconverged"``,
+        ``"callback"`` or ``"interrupted"``.
     message : str
     wall_time : float
         Seconds spent in ``update`` calls.
@@ -77,12 +91,14 @@ class Trajectory(Result):
     """
 
     theta: Any
+    theta_step: Any
     centre: Any
     loss: Any
     grad_norm: Any
     evals: Any
     residual: Any
     converged: list
+    certified: list
     status: str
     message: str
     wall_time: float
@@ -90,7 +106,7 @@ class Trajectory(Result):
 
     @property
     def steps(self) -> int:
-        return int(self.theta.shape[0]) - 1
+        return int(self.loss.shape[0]) - 1
 
     @property
     def final_theta(self):
@@ -115,20 +131,44 @@ def _finite(xp, a) -> bool:
     return bool(xp.all(xp.isfinite(a)))
 
 
+def _check_start(theta0, xp):
+    shape = getattr(theta0, "shape", None)
+    if shape is None or len(shape) != 1 or shape[0] == 0:
+        raise ValueError(f"theta0 must be a flat array of shape (d,) with d >= 1, got "
+                         f"{'a ' + type(theta0).__name__ if shape is None else f'shape {shape}'}")
+    if not xp.isdtype(theta0.dtype, "real floating"):
+        raise TypeError(f"theta0 has dtype {theta0.dtype}; pass floating point numbers "
+                        "(e.g. theta0.astype(float))")
+
+
+def _domain_exit(objective, theta) -> str:
+    """Why ``theta`` lies outside the declared domain of the objective's function ("" if not)."""
+    fn = getattr(objective, "function", None)
+    box = None if fn is None else fn.domain
+    if box is None:
+        return ""
+    t = to_numpy(theta).reshape(-1)
+    if t.shape[0] != box.shape[0] or np.all((t >= box[:, 0]) & (t <= box[:, 1])):
+        return ""
+    return f"theta = {np.round(t, 6).tolist()} left the domain {box.tolist()} of {fn}"
+
+
 @renamed_keywords(on_unconverged="on_failure")
 def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable] = None,
         progress: bool = False, on_failure: str = "warn", divergence: float = 1e12,
-        progress_every: int = 100, resume: Optional[Trajectory] = None) -> Trajectory:
+        progress_every: int = 100, record_every: int = 1,
+        resume: Optional[Trajectory] = None) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``theta0`` for ``steps`` steps.
 
     Parameters
     ----------
     objective
-        An objective (see :mod:`rbo.objective`); a stochastic one (with ``sample(step)``) gets
+        An objective (see :func:`objective`); a stochastic one (with ``sample(step)``) gets
         a fresh minibatch objective every step.
     optimizer : Optimizer
     theta0 : array (d,)
-        Any array-API namespace (NumPy, CuPy, array_api_strict); the run stays in it.
+        Floating point, any array-API namespace (NumPy, CuPy, array_api_strict); the run
+        stays in it.
     steps : int
     callback : callable, optional
         ``callback(t, state, info)``; return True to stop.
@@ -137,6 +177,8 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
     on_failure : {"warn", "raise", "stop", "ignore"}
     divergence : float
         Stop when ``|θ|`` exceeds this.
+    record_every : int
+        Keep the parameters and centres every this many steps (and the last).
     resume : Trajectory, optional
         Continue a previous run of the same optimizer from its last state (``theta0`` is then
         ignored and may be None); the result holds the previous rows too.
@@ -158,55 +200,40 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
     >>> tr.status, tr.steps, tr.final_loss < 1e-4
     ('completed', 50, True)
     """
-    if int(steps) < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    steps = check_count(steps, "steps", minimum=0)
+    record_every = check_count(record_every, "record_every")
     on_failure = check_failure_policy(on_failure, allow_stop=True)
     stochastic = hasattr(objective, "sample")
     if resume is not None:
-        if resume.state is None:
-            raise ValueError("this trajectory has no optimizer state to resume from")
+        if not isinstance(resume, Trajectory) or resume.state is None:
+            raise ValueError("resume= needs a Trajectory returned by rbo.run (with its state)")
         theta0 = resume.theta[0, ...]
-    xp = array_namespace(theta0)
-    d = theta0.shape[0]
-    nan_centre = xp.full((d + 1,), float("nan"), dtype=theta0.dtype)
+    xp = array_namespace(theta0) if hasattr(theta0, "shape") else np
+    _check_start(theta0, xp)
+    nan_centre = xp.full((theta0.shape[0] + 1,), float("nan"), dtype=theta0.dtype)
     if resume is None:
         state = optimizer.init(theta0)
-        thetas, centres = [theta0], []
-        losses, gnorms, evals, residuals, conv = [], [], [0], [float("nan")], [True]
+        kept = [_Kept(None, None, 0, float("nan"), True, False, theta0, None, state, 0)]
         wall = 0.0
     else:
         state = resume.state
-        n_old = resume.steps
-        thetas = [resume.theta[k, ...] for k in range(n_old + 1)]
-        centres = [resume.centre[k, ...] for k in range(n_old)]
-        losses = [float(v) for v in resume.loss[:n_old]]
-        gnorms = [float(v) for v in resume.grad_norm[:n_old]]
-        evals = [int(v) for v in resume.evals]
-        residuals = [float(v) for v in resume.residual]
-        conv = list(resume.converged)
-        wall = resume.wall_time
-    first = len(thetas) - 1
+        fresh = optimizer.init(resume.final_theta)
+        if type(fresh) is not type(state):
+            raise ValueError(f"this trajectory was made by an optimizer with state "
+                             f"{type(state).__name__}; resume it with the same optimizer (this "
+                             f"one has {type(fresh).__name__})")
+        kept, wall = _records(resume), resume.wall_time
+    first = kept[-1].step
     status, message = "completed", ""
     warned = False
-    t = 0
-
-    def build():
-        return Trajectory(xp.stack(thetas), xp.stack(centres + [nan_centre] * (len(thetas) - len(centres))),
-                          xp.asarray(losses, dtype=theta0.dtype), xp.asarray(gnorms, dtype=theta0.dtype),
-                          xp.asarray(evals, dtype=xp.int64), xp.asarray(residuals, dtype=theta0.dtype),
-                          list(conv), status, message, wall, state)
-
     try:
-        for t in range(first, first + int(steps)):
+        for t in range(first, first + steps):
             obj_t = objective.sample(t) if stochastic else objective
             t0 = time.perf_counter()
             new_state, info = optimizer.update(state, obj_t, fresh=stochastic)
             wall += time.perf_counter() - t0
             theta_new = new_state.params
-            losses.append(info.loss)
-            gnorms.append(info.grad_norm)
             ball = isinstance(info, BallStepInfo)
-            centres.append(info.centre if ball and info.centre is not None else nan_centre)
             if not (math.isfinite(info.loss) and _finite(xp, theta_new)):
                 status = "nan"
                 message = (f"step {t}: the loss or the parameters became NaN/inf (loss before the step "
@@ -217,17 +244,27 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
                 message = (f"step {t}: |theta| exceeded divergence={divergence:g}; the trajectory keeps "
                            f"the {t} steps done. Lower lr or raise divergence=.")
                 break
+            outside = _domain_exit(objective, theta_new)
+            if outside:
+                status, message = "domain", (f"step {t}: {outside}; the trajectory keeps the {t} "
+                                             "steps done")
+                break
+            # one append keeps the step (an interrupt leaves the records consistent)
+            kept.append(_Kept(info.loss, info.grad_norm, kept[-1].evals + int(info.evals),
+                              float(info.residual) if ball else float("nan"),
+                              bool(info.converged), bool(info.certified) if ball else False,
+                              theta_new, None, new_state, t + 1))
             state = new_state
-            thetas.append(theta_new)
-            evals.append(evals[-1] + int(info.evals))
-            residuals.append(float(info.residual) if ball else float("nan"))
-            conv.append(bool(info.converged))
+            # θ_t's own centre c_t is known now; vectors of rows not kept are dropped
+            kept[-2] = (kept[-2]._replace(theta=None, centre=None) if kept[-2].step % record_every
+                        else kept[-2]._replace(centre=info.centre if ball else None))
             if not info.converged:
                 text = f"step {t}: footpoint solve did not converge (residual {info.residual:.3g}): {info.message}"
                 if on_failure == "raise":
                     status, message = "unconverged", text
-                    losses.append(float("nan")); gnorms.append(float("nan"))
-                    raise ConvergenceError(text, result=build())
+                    raise ConvergenceError(text, result=_build(kept, xp, nan_centre, status,
+                                                               message, wall, optimizer,
+                                                               objective, stochastic))
                 if on_failure == "stop":
                     status, message = "unconverged", text
                     break
@@ -236,23 +273,66 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
                                   NonConvergenceWarning, stacklevel=3)
                     warned = True
             if progress and (t + 1) % max(1, int(progress_every)) == 0:
-                print(f"[rbo.run] step {t + 1}/{first + steps} loss {info.loss:.6g} evals {evals[-1]}",
-                      file=sys.stderr)
+                print(f"[rbo.run] step {t + 1}/{first + steps} loss {info.loss:.6g} "
+                      f"evals {kept[-1].evals}", file=sys.stderr)
             if callback is not None and callback(t, state, info):
                 status, message = "callback", f"stopped by the callback after step {t}"
                 break
     except KeyboardInterrupt:
-        status, message = "interrupted", f"interrupted (KeyboardInterrupt) after {len(thetas) - 1} steps"
+        status, message = "interrupted", f"interrupted (KeyboardInterrupt) after {kept[-1].step} steps"
     if status in ("nan", "diverged"):
         warnings.warn(message, RuntimeWarning, stacklevel=3)
-    # align: losses/gnorms have one entry per kept row except the last
-    del losses[len(thetas) - 1:], gnorms[len(thetas) - 1:], centres[len(thetas) - 1:]
+    return _build(kept, xp, nan_centre, status, message, wall, optimizer, objective, stochastic)
+
+
+class _Kept(NamedTuple):
+    """One kept step: what the update measured at θ_t, θ_{t+1} and the state after it, and
+    (filled in by the next step) the ball's centre at θ_{t+1}."""
+
+    loss: Any
+    grad_norm: Any
+    evals: int
+    residual: float
+    converged: bool
+    certified: bool
+    theta: Any
+    centre: Any
+    state: Any
+    step: int
+
+
+def _records(tr: Trajectory) -> list:
+    """A trajectory back as records (to resume it)."""
+    rows = {int(s): k for k, s in enumerate(tr.theta_step)}
+    out = []
+    for t in range(tr.steps + 1):
+        k = rows.get(t)
+        out.append(_Kept(None if t == 0 else float(tr.loss[t - 1]),
+                         None if t == 0 else float(tr.grad_norm[t - 1]), int(tr.evals[t]),
+                         float(tr.residual[t]), bool(tr.converged[t]), bool(tr.certified[t]),
+                         None if k is None else tr.theta[k, ...],
+                         None if k is None else tr.centre[k, ...],
+                         tr.state if t == tr.steps else None, t))
+    return out
+
+
+def _build(kept, xp, nan_centre, status, message, wall, optimizer, objective, stochastic):
+    state = kept[-1].state
     known = None if stochastic else optimizer.cached(state)
     if known is None:
-        base = objective.sample(len(thetas) - 1) if stochastic else objective
+        base = objective.sample(kept[-1].step) if stochastic else objective
         value, grad = base.value_and_grad(state.params)
     else:
         value, grad = known
-    losses.append(float(value))
-    gnorms.append(float(xp.linalg.vector_norm(grad)))
-    return build()
+    rows = [k for k in kept if k.theta is not None]
+    dt = kept[0].theta.dtype
+    return Trajectory(xp.stack([k.theta for k in rows]),
+                      xp.asarray([k.step for k in rows], dtype=xp.int64),
+                      xp.stack([nan_centre if k.centre is None else k.centre for k in rows]),
+                      xp.asarray([k.loss for k in kept[1:]] + [float(value)], dtype=dt),
+                      xp.asarray([k.grad_norm for k in kept[1:]]
+                                 + [float(xp.linalg.vector_norm(grad))], dtype=dt),
+                      xp.asarray([k.evals for k in kept], dtype=xp.int64),
+                      xp.asarray([k.residual for k in kept], dtype=dt),
+                      [k.converged for k in kept], [k.certified for k in kept],
+                      status, message, wall, state)

@@ -12,12 +12,19 @@ import sys
 
 from offsetgeo.cli import run_command
 
-from . import __version__
+from . import __version__, _cmd_compare, _cmd_train
+from .figures import _cli as _figures_cli
+from .sweep import _cli as _sweep_cli
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: sub-command name -> (module providing ``add_arguments(parser)`` and ``run(args)``, help)
-COMMANDS = {}
+COMMANDS = {
+    "figures": (_figures_cli, _figures_cli.HELP),
+    "sweep": (_sweep_cli, "run, inspect and report parameter sweeps on Dask"),
+    "train": (_cmd_train, _cmd_train.HELP),
+    "compare": (_cmd_compare, _cmd_compare.HELP),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

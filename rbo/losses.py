@@ -26,6 +26,7 @@ import numpy as np
 from ._compat import array_namespace
 
 from offsetgeo import Function
+from offsetgeo._validation import check_count, check_positive
 
 from ._compat import like
 from ._objective import FunctionObjective
@@ -61,8 +62,9 @@ def sine(amplitude: float = 1.0, omega: float = 1.0) -> FunctionObjective:
     >>> v, g = f.value_and_grad(np.array([0.0])); float(v), g.tolist()
     (0.0, [1.0])
     """
-    fn = _function(f"{float(amplitude)!r}*sin({float(omega)!r}*x)",
-                   period=2 * np.pi / float(omega))
+    amplitude = check_positive(amplitude, "amplitude")
+    omega = check_positive(omega, "omega (the frequency)")
+    fn = _function(f"{amplitude!r}*sin({omega!r}*x)", period=2 * np.pi / omega)
     return FunctionObjective(fn, name="sine")
 
 
@@ -87,7 +89,8 @@ def riemann_expression(n_terms: int = 100) -> str:
     >>> riemann_expression(2)
     'sin(1*x)/1+sin(4*x)/4'
     """
-    return "+".join(f"sin({n**2}*x)/{n**2}" for n in range(1, int(n_terms) + 1))
+    n_terms = check_count(n_terms, "n_terms")
+    return "+".join(f"sin({n**2}*x)/{n**2}" for n in range(1, n_terms + 1))
 
 
 def riemann(n_terms: int = 100) -> FunctionObjective:
@@ -148,11 +151,14 @@ def multiscale(bowl: float = 0.1, ripple: float = 0.02, freq: float = 12.0) -> F
 
 
 def exploration(seed: int = 0, n_terms: int = 6, ripple: float = 0.02) -> FunctionObjective:
-    """1-D exploration landscape: a shallow basin at 0, a deeper one at 4, seeded ripples.
+    """1-D exploration landscape: a narrow shallow well at 0, a broad deep basin at 4, ripples.
 
-    ``f(x) = 0.02 x² − 0.3 exp(−x²) − 1.0 exp(−(x − 4)²/2) + Σ_k a_k sin(ω_k x + φ_k)`` with
-    ``a_k ~ U(0, ripple)``, ``ω_k ~ U(8, 25)``, ``φ_k ~ U(0, 2π)`` from ``default_rng(seed)``.
-    Start near 0 (e.g. ``x0 = 0.3``): gradient descent stays in the shallow basin.
+    ``f(x) = 0.01 (x − 4)² − 0.3 exp(−x²/(2·0.25²)) − exp(−(x − 4)²/(2·2²))
+    + Σ_k a_k sin(ω_k x + φ_k)`` with ``a_k ~ U(0, ripple)``, ``ω_k ~ U(8, 25)``,
+    ``φ_k ~ U(0, 2π)`` from ``default_rng(seed)``. Start near 0 (e.g. ``x0 = 0.3``): gradient
+    descent and small balls stay in the narrow well; a ball much wider than the well
+    (``ρ ≳ 2``) irons it away, sees the broad basin's slope and rolls to 4 (with exact,
+    nearest-point projections; a well as wide as the basin would hold it too).
 
     Parameters
     ----------
@@ -183,7 +189,7 @@ def exploration(seed: int = 0, n_terms: int = 6, ripple: float = 0.02) -> Functi
     w = rng.uniform(8, 25, n_terms)
     p = rng.uniform(0, 2 * np.pi, n_terms)
     terms = "+".join(f"{float(a[k])!r}*sin({float(w[k])!r}*x+{float(p[k])!r})" for k in range(n_terms))
-    expr = f"0.02*x**2 - 0.3*exp(-x**2) - 1.0*exp(-(x-4)**2/2) + {terms}"
+    expr = f"0.01*(x-4)**2 - 0.3*exp(-x**2/0.125) - exp(-(x-4)**2/8) + {terms}"
     return FunctionObjective(_function(expr, domain=(-10, 14)), name=f"exploration{seed}")
 
 

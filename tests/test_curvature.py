@@ -287,7 +287,7 @@ def test_max_curvature_errors():
     with pytest.raises(ValueError, match="leaves the domain"):
         max_curvature(offsetgeo.Function("log(x)", domain=(0.5, 2)), window=(0.1, 1))
     with pytest.raises(ValueError, match="d ≤ 3.*local_critical_radius"):
-        max_curvature(offsetgeo.Function("a**2 + b**2 + c**2 + e**2"))
+        max_curvature(offsetgeo.Function("a**2 + b**2 + c**2 + d**2"))
     with pytest.raises(ValueError, match="resolution"):
         max_curvature(f, resolution=-1)
     with pytest.raises(ValueError, match="grid samples"):

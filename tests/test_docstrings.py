@@ -7,13 +7,17 @@ import re
 import pytest
 
 import offsetgeo
+import offsetgeo.plot
 import rbo
+import rbo.figures
+import rbo.plot
 from offsetgeo import theorems
 
 
 def _public_functions():
     seen = set()
-    for namespace in (offsetgeo, rbo, theorems, rbo.losses):
+    for namespace in (offsetgeo, rbo, theorems, rbo.losses, offsetgeo.plot, rbo.plot,
+                      rbo.figures):
         for name in namespace.__all__:
             obj = getattr(namespace, name)
             if inspect.isfunction(obj) and obj not in seen:

@@ -96,7 +96,8 @@ def test_nan_on_domain_is_refused():
 
 def test_domain_and_period_validation():
     assert offsetgeo.Function("sin(x)", period="2*pi").period == (pytest.approx(2 * np.pi),)
-    assert offsetgeo.Function("sin(x)*y", period=(6.0, None)).period == (6.0, None)
+    assert offsetgeo.Function("sin(x)*y", period=("2*pi", None)).period == \
+        (pytest.approx(2 * np.pi), None)
     with pytest.raises(ValueError, match="lo < hi"):
         offsetgeo.Function("x", domain=(1, 0))
     with pytest.raises(ValueError, match="positive"):

@@ -212,3 +212,18 @@ def test_fine_features_refine_the_grid_or_warn():
         assert r.distance[k] <= brute + 1e-12
     with pytest.warns(offsetgeo.ResolutionWarning, match="too coarse"):
         footpoint(f, pts[:2], resolution=512)
+
+
+def test_grid_cache_grows_geometrically_along_a_moving_path():
+    """A point moving step by step (an optimizer) resamples the graph O(log) times, and the
+    grown grid stays inside the domain and gives the same footpoints."""
+    f = offsetgeo.Function("0.02*x**2 + 0.02*sin(20*x)", domain=(-10, 14))
+    grids = set()
+    for x in np.linspace(-9.5, 13.5, 200):
+        r = footpoint(f, [[x, float(f.value(x)) + 0.05]])
+        grid = next(iter(f.cache("footpoint-grid").values()))
+        grids.add(id(grid))
+        end = grid.origin[0] + grid.spacing[0] * (grid.values.shape[0] - 1)
+        assert grid.origin[0] >= -10 and end <= 14 + 1e-9
+        assert abs(r.theta[0] - x) < 0.05
+    assert len(grids) <= 12

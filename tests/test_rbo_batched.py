@@ -1,5 +1,6 @@
-"""rbo.run_batched: the same trajectories as rbo.run ball by ball (the batched footpoint
-solver and rbo's single-point solver follow the same rules), and its input checks."""
+"""rbo.run_batched: the same trajectories as rbo.run ball by ball, bit for bit (the batched
+footpoint solver and rbo's single-point solver follow the same rules; the global certificates
+sample one lattice whatever the batch), and its input checks."""
 
 import numpy as np
 import pytest

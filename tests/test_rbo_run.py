@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
+import offsetgeo
 import rbo
 from rbo import ArrayObjective
 
@@ -151,3 +152,55 @@ def test_interrupted_run_resumes_to_the_same_trajectory():
     assert np.array_equal(rest.theta, whole.theta)
     assert np.array_equal(rest.evals, whole.evals)
     assert np.allclose(rest.loss, whole.loss, rtol=0, atol=0)
+
+
+def test_record_every_keeps_vectors_sparsely_and_scalars_fully():
+    obj, x0 = rbo.losses.quadratic(np.diag([1.0, 3.0])), np.array([1.0, -1.0])
+    full = rbo.run(obj, rbo.rolling_ball(0.1, 0.2), x0, 23)
+    thin = rbo.run(obj, rbo.rolling_ball(0.1, 0.2), x0, 23, record_every=5)
+    assert np.asarray(thin.theta_step).tolist() == [0, 5, 10, 15, 20, 23]
+    assert np.array_equal(np.asarray(thin.theta), np.asarray(full.theta)[[0, 5, 10, 15, 20, 23]])
+    assert np.array_equal(np.asarray(thin.centre)[:-1], np.asarray(full.centre)[[0, 5, 10, 15, 20]])
+    assert np.array_equal(np.asarray(thin.loss), np.asarray(full.loss)) and thin.steps == 23
+    more = rbo.run(obj, rbo.rolling_ball(0.1, 0.2), None, 7, record_every=5, resume=thin)
+    ref = rbo.run(obj, rbo.rolling_ball(0.1, 0.2), x0, 30)
+    assert np.array_equal(np.asarray(more.final_theta), np.asarray(ref.final_theta))
+    assert np.array_equal(np.asarray(more.loss), np.asarray(ref.loss))
+    with pytest.raises(ValueError, match="record_every"):
+        rbo.run(obj, rbo.sgd(0.1), x0, 3, record_every=0)
+
+
+def test_leaving_the_domain_stops_the_run():
+    obj = rbo.objective(offsetgeo.Function("-log(x)", domain=(0.01, 10)))
+    tr = rbo.run(obj, rbo.rolling_ball(0.5, 0.3), np.array([1.0]), 200)
+    assert tr.status == "domain" and "left the domain" in tr.message
+    assert float(np.asarray(tr.final_theta)[0]) <= 10.0
+
+
+@pytest.mark.parametrize("theta0, match", [(np.array([1]), "dtype"), (np.array(0.0), "flat"),
+                                           (np.zeros((2, 2)), "flat"), (np.zeros(0), "flat")])
+def test_bad_starts(theta0, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        rbo.run(rbo.losses.sines(1), rbo.sgd(0.1), theta0, 5)
+
+
+def test_steps_must_be_a_count():
+    with pytest.raises(ValueError, match="steps"):
+        rbo.run(rbo.losses.sines(1), rbo.sgd(0.1), np.zeros(1), 2.5)
+
+
+def test_resume_refuses_another_optimizer():
+    obj, x0 = rbo.losses.sines(1), np.array([0.3])
+    sam = rbo.run(obj, rbo.sam(0.1), x0, 3)
+    with pytest.raises(ValueError, match="SAMState"):
+        rbo.run(obj, rbo.rolling_ball(0.1, 0.2), None, 3, resume=sam)
+    ball = rbo.run(obj, rbo.rolling_ball(0.1, 0.2), x0, 3)
+    with pytest.raises(ValueError, match="RollingBallState"):
+        rbo.run(obj, rbo.sam(0.1), None, 3, resume=ball)
+
+
+@pytest.mark.parametrize("make, match", [(lambda: rbo.losses.sine(omega=0), "omega"),
+                                         (lambda: rbo.losses.riemann(0), "n_terms")])
+def test_bad_loss_parameters(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

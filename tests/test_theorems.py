@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from offsetgeo import Function, theorems as T
+from offsetgeo import theorems as T
 from offsetgeo.cli import add_verify_arguments, run_verify
 from conftest import periodic_functions_1d
 

@@ -1,0 +1,743 @@
+"""The report of a sweep directory: heat map, best configurations, performance profile.
+
+* **Heat map** (the seeds' figure 5): the primary metric (final test accuracy when the
+  cells report ``test_accuracy``, otherwise the task's, e.g. the final loss) over the
+  task's two heat-map parameters (ρ rows × η columns), the mean over seeds of the cells
+  that finished without diverging; cells with failed or diverged seeds are marked (× k,
+  † k) and cells with none left are hatched and labelled, never left blank.  One panel per
+  combination of the other parameters that vary (optimizer, loss, ...).
+* **Best configuration per optimizer** (per problem): the configuration with the best mean
+  over seeds among those whose every seed finished without diverging (others only when no
+  such one exists, flagged), with mean ± std (sample standard deviation) over seeds.
+* **Performance profile** (Dolan & Moré 2002) across problems (the combinations of the
+  parameters that vary and are neither tuned, nor the optimizer, nor the seed): the cost
+  of a cell is the evaluation count at which its curve first reaches the target
+  ``v* + tol · (v_0 − v*)`` (``v*`` the best value any cell of the problem reached,
+  ``v_0`` the cell's first value; Moré & Wild's convergence test) or a given absolute
+  target; a configuration's cost is its mean over seeds (∞ if one seed misses), an
+  optimizer's the cost of its best configuration; ``ρ_s(τ)`` is the fraction of problems on
+  which optimizer ``s`` is within a factor ``τ`` of the best (costs below one evaluation
+  count as one).
+
+Everything goes to ``DIR/report/`` as PNG, CSV and a Markdown page.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
+
+from ._store import Store, read_study
+from ._tasks import get_task
+
+__all__ = ["report", "SweepReport", "HeatMap", "BestRow", "Profile", "plot_heatmap",
+           "plot_profile"]
+
+_ACCURACY = ("test_accuracy", "max")
+
+
+# ======================================================================================
+# grouping cells over seeds
+
+
+@dataclass(frozen=True)
+class _Group:
+    config: dict          # the configuration without the seed
+    values: tuple         # primary metric of the valid seeds
+    failed: int
+    diverged: int
+    evals: tuple          # evals of the valid seeds
+    keys: tuple           # every cell key of the group
+    shown: dict           # metric -> its distinct values over the group's done cells, as text
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values)) if self.values else math.nan
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else math.nan
+
+    @property
+    def clean(self) -> bool:
+        return self.n > 0 and self.failed == 0 and self.diverged == 0
+
+
+def _sortable(v):
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, float(v), "")
+    return (1, 0.0, json.dumps(v, sort_keys=True))
+
+
+def _order(config: dict) -> tuple:
+    return tuple((k, _sortable(config[k])) for k in sorted(config))
+
+
+def _label(config: dict, keys) -> str:
+    return ", ".join(f"{k}={_fmt_value(config.get(k))}" for k in keys if k in config) or "all cells"
+
+
+def _fmt_value(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _cell_value(row, task, metric):
+    """(kind, value): kind in valid | failed | diverged."""
+    if row.status != "done":
+        return "failed", math.nan
+    v = row.metrics.get(metric)
+    if row.metrics.get("status") in task.diverged or not isinstance(v, (int, float)) \
+            or isinstance(v, bool) or not math.isfinite(v):
+        return "diverged", math.nan
+    return "valid", float(v)
+
+
+def _groups(rows, task, metric) -> list:
+    bucket: dict = {}
+    for row in rows:
+        config = {k: v for k, v in row.config.items() if k != task.seed}
+        bucket.setdefault(json.dumps(config, sort_keys=True), (config, []))[1].append(row)
+    out = []
+    for config, members in bucket.values():
+        kinds = [_cell_value(r, task, metric) for r in members]
+        values = tuple(v for k, v in kinds if k == "valid")
+        evals = tuple(float(r.evals) for r, (k, _) in zip(members, kinds)
+                      if k == "valid" and r.evals is not None)
+        shown = {m: " / ".join(sorted({_fmt_value(r.metrics.get(m)) for r in members
+                                       if r.status == "done"})) for m in task.show}
+        out.append(_Group(config, values, sum(k == "failed" for k, _ in kinds),
+                          sum(k == "diverged" for k, _ in kinds), evals,
+                          tuple(r.key for r in members), shown))
+    return sorted(out, key=lambda g: _order(g.config))
+
+
+def _varying(groups, task=None) -> list:
+    """The configuration keys that take more than one value (the method first, then the
+    problem's keys, then the tuned ones, when ``task`` is given); a key that only some
+    configurations have (RBO's radius) varies when those take more than one value."""
+    keys = sorted({k for g in groups for k in g.config})
+    keys = [k for k in keys if len({json.dumps(g.config[k], sort_keys=True)
+                                    for g in groups if k in g.config}) > 1]
+    if task is None:
+        return keys
+    rank = {k: i for i, k in enumerate(task.hyper)}
+    return sorted(keys, key=lambda k: (k != task.group, k in rank, rank.get(k, 0), k))
+
+
+# ======================================================================================
+# heat map
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """One panel of the heat map.
+
+    Attributes
+    ----------
+    label : str
+        The values of the other varying parameters (``optimizer=rbo, loss=...``).
+    row_param, col_param : str
+        Usually ``radius`` (rows) and ``lr`` (columns).
+    rows, cols : tuple of float
+    mean, std : ndarray (len(rows), len(cols))
+        Mean and sample std over the valid seeds (NaN where there is none / one).
+    n, failed, diverged : ndarray of int
+        Valid, failed and diverged seeds per cell.
+    metric : str
+    sense : {"min", "max"}
+    """
+
+    label: str
+    row_param: str
+    col_param: str
+    rows: tuple
+    cols: tuple
+    mean: np.ndarray
+    std: np.ndarray
+    n: np.ndarray
+    failed: np.ndarray
+    diverged: np.ndarray
+    metric: str
+    sense: str
+
+    @property
+    def best(self) -> Optional[tuple]:
+        """(row, col) index of the best mean among cells with no failed or diverged seed."""
+        ok = (self.n > 0) & (self.failed == 0) & (self.diverged == 0)
+        if not ok.any():
+            return None
+        score = np.where(ok, self.mean if self.sense == "max" else -self.mean, -np.inf)
+        return tuple(int(i) for i in np.unravel_index(np.argmax(score), score.shape))
+
+
+def _heatmaps(groups, task, metric, sense) -> list:
+    if task.heatmap is None:
+        return []
+    rp, cp = task.heatmap
+    members = [g for g in groups if rp in g.config and cp in g.config]
+    varying = [k for k in _varying(members) if k not in (rp, cp)]
+    panels: dict = {}
+    for g in members:
+        key = json.dumps({k: g.config.get(k) for k in varying}, sort_keys=True)
+        panels.setdefault(key, []).append(g)
+    shown = ([task.group] if task.group is not None and task.group not in varying else []) + varying
+    out = []
+    for gs in panels.values():
+        rows = sorted({float(g.config[rp]) for g in gs})
+        cols = sorted({float(g.config[cp]) for g in gs})
+        shape = (len(rows), len(cols))
+        mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
+        n, failed, diverged = (np.zeros(shape, dtype=int) for _ in range(3))
+        for g in gs:
+            i, j = rows.index(float(g.config[rp])), cols.index(float(g.config[cp]))
+            mean[i, j], std[i, j] = g.mean, g.std
+            n[i, j], failed[i, j], diverged[i, j] = g.n, g.failed, g.diverged
+        out.append(HeatMap(_label(gs[0].config, shown), rp, cp, tuple(rows), tuple(cols),
+                           mean, std, n, failed, diverged, metric, sense))
+    return out
+
+
+def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
+    """Draw one heat-map panel on ``ax`` (created when absent); returns ``ax``.
+
+    Cells show the mean (``× k``: k seeds failed, ``† k``: k diverged); a cell with no
+    valid seed is hatched grey and labelled; the best cell is outlined in red.
+
+    Parameters
+    ----------
+    hm : HeatMap
+    ax : matplotlib Axes, optional
+    colorbar : bool
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    report, plot_profile
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hm = HeatMap("demo", "radius", "lr", (0.1, 1.0), (0.01, 0.1), np.array([[1.0, 0.5],
+    ...              [0.2, np.nan]]), np.full((2, 2), np.nan), np.array([[2, 2], [2, 0]]),
+    ...              np.array([[0, 0], [0, 2]]), np.zeros((2, 2), int), "final_loss", "min")
+    >>> ax = plot_heatmap(hm); ax.get_xlabel()
+    'learning rate η (lr)'
+    """
+    if ax is None:
+        ax = Figure(figsize=(4.6, 3.8), layout="constrained").add_subplot()
+    finite = hm.mean[np.isfinite(hm.mean)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    cmap = colormaps["viridis" if hm.sense == "max" else "viridis_r"].with_extremes(bad="white")
+    image = ax.imshow(np.ma.masked_invalid(hm.mean), origin="lower", cmap=cmap,
+                      norm=Normalize(lo, hi), aspect="auto")
+    for i in range(len(hm.rows)):
+        for j in range(len(hm.cols)):
+            marks = (f" ×{hm.failed[i, j]}" if hm.failed[i, j] else "") + \
+                    (f" †{hm.diverged[i, j]}" if hm.diverged[i, j] else "")
+            if hm.n[i, j] == 0:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.85", edgecolor="0.5",
+                                       hatch="//" if hm.failed[i, j] else "\\\\", linewidth=0))
+                word = ("failed" if hm.failed[i, j] else "diverged") if (hm.failed[i, j] or hm.diverged[i, j]) \
+                    else "not run"
+                ax.text(j, i, word + marks, ha="center", va="center", fontsize=8, color="0.15")
+                continue
+            shade = (hm.mean[i, j] - lo) / (hi - lo)
+            dark = shade > 0.6 if hm.sense == "min" else shade < 0.4
+            ax.text(j, i, f"{hm.mean[i, j]:.3g}" + ("\n" + marks.strip() if marks else ""),
+                    ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    best = hm.best
+    if best is not None:
+        ax.add_patch(Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False,
+                               edgecolor="red", linewidth=2))
+    ax.set_xticks(range(len(hm.cols)), [f"{v:.3g}" for v in hm.cols])
+    ax.set_yticks(range(len(hm.rows)), [f"{v:.3g}" for v in hm.rows])
+    names = {"lr": "learning rate η (lr)", "radius": "radius ρ"}
+    ax.set_xlabel(names.get(hm.col_param, hm.col_param))
+    ax.set_ylabel(names.get(hm.row_param, hm.row_param))
+    ax.set_title(hm.label, fontsize=9)
+    if colorbar:
+        seeds = int(np.max(hm.n + hm.failed + hm.diverged)) if hm.n.size else 0
+        ax.figure.colorbar(image, ax=ax, label=f"{hm.metric}, mean over {seeds} seed(s)"
+                           + (" (↓ better)" if hm.sense == "min" else " (↑ better)"))
+    return ax
+
+
+# ======================================================================================
+# best configuration per optimizer
+
+
+@dataclass(frozen=True)
+class BestRow:
+    """The best configuration of one optimizer on one problem.
+
+    Attributes
+    ----------
+    problem : str
+    method : str
+        The value of the task's group parameter (the optimizer).
+    config : dict
+        The configuration without the seed.
+    tuned : str
+        Its tuned parameters that vary in the sweep, as text.
+    mean, std : float
+        Primary metric over the valid seeds (std: sample standard deviation; NaN for one).
+    n, failed, diverged : int
+    evals : float
+        Mean evaluation count of the valid seeds (NaN when not reported).
+    clean : bool
+        Every seed finished without diverging.
+    """
+
+    problem: str
+    method: str
+    config: dict
+    tuned: str
+    mean: float
+    std: float
+    n: int
+    failed: int
+    diverged: int
+    evals: float
+    clean: bool
+
+
+def _problem_keys(groups, task) -> list:
+    skip = set(task.hyper) | {task.group, task.seed}
+    return [k for k in _varying(groups) if k not in skip]
+
+
+def _best(groups, task, sense) -> list:
+    if task.group is None:
+        return []
+    pkeys = _problem_keys(groups, task)
+    varying = _varying(groups)
+    bucket: dict = {}
+    for g in groups:
+        key = (_label(g.config, pkeys), str(g.config.get(task.group)))
+        bucket.setdefault(key, []).append(g)
+    out = []
+    for (problem, method), gs in bucket.items():
+        pick = min((g for g in gs if g.n > 0), default=gs[0],
+                   key=lambda g: (not g.clean, g.mean if sense == "min" else -g.mean))
+        tuned = [k for k in task.hyper if k in varying and k in pick.config]
+        out.append(BestRow(problem, method, pick.config, _label(pick.config, tuned), pick.mean,
+                           pick.std, pick.n, pick.failed, pick.diverged,
+                           float(np.mean(pick.evals)) if pick.evals else math.nan, pick.clean))
+    return out
+
+
+# ======================================================================================
+# performance profile
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A performance profile across problems.
+
+    Attributes
+    ----------
+    methods : tuple of str
+    problems : tuple of str
+    costs : ndarray (problems, methods)
+        Evaluations to reach the target with the method's best configuration (inf: never).
+    ratios : ndarray (problems, methods)
+        ``cost / best cost`` on the problem (inf where the method never reaches it).
+    taus : ndarray
+        The factors τ at which the profile is tabulated (1 and every finite ratio).
+    fractions : ndarray (methods, taus)
+        ``ρ_s(τ)``: fraction of problems with ratio ≤ τ.
+    target : str
+        How the target was set.
+    """
+
+    methods: tuple
+    problems: tuple
+    costs: np.ndarray
+    ratios: np.ndarray
+    taus: np.ndarray
+    fractions: np.ndarray
+    target: str
+
+
+def _reach_cost(curves, cost_name, value_name, target, sense) -> float:
+    cost, value = curves.get(cost_name), curves.get(value_name)
+    if cost is None or value is None or len(value) == 0:
+        return math.inf
+    value = np.asarray(value, dtype=float)
+    hit = value <= target if sense == "min" else value >= target
+    hit &= np.isfinite(value)
+    return float(np.asarray(cost, dtype=float)[np.argmax(hit)]) if hit.any() else math.inf
+
+
+def _profile(groups, task, store, sense, target, target_tol) -> Optional[Profile]:
+    if task.cost_curve is None or task.group is None or not groups:
+        return None
+    methods = sorted({str(g.config.get(task.group)) for g in groups})
+    if len(methods) < 2:
+        return None
+    cost_name, value_name = task.cost_curve
+    pkeys = _problem_keys(groups, task)
+    by_problem: dict = {}
+    for g in groups:
+        by_problem.setdefault(_label(g.config, pkeys), []).append(g)
+    problems = sorted(by_problem)
+    costs = np.full((len(problems), len(methods)), math.inf)
+    for p, problem in enumerate(problems):
+        curves = {k: store.curves(k) for g in by_problem[problem] for k in g.keys}
+        finals = [float(np.nanmin(c[value_name]) if sense == "min" else np.nanmax(c[value_name]))
+                  for c in curves.values() if value_name in c and np.isfinite(c[value_name]).any()]
+        if not finals:
+            continue
+        best_value = min(finals) if sense == "min" else max(finals)
+        per_method: dict = {}
+        for g in by_problem[problem]:
+            seeds = []
+            for k in g.keys:
+                c = curves[k]
+                if value_name not in c:
+                    seeds.append(math.inf)
+                    continue
+                goal = target if target is not None else \
+                    best_value + target_tol * (float(c[value_name][0]) - best_value)
+                seeds.append(_reach_cost(c, cost_name, value_name, goal, sense))
+            m = methods.index(str(g.config.get(task.group)))
+            per_method[m] = min(max(float(np.mean(seeds)), 1.0), per_method.get(m, math.inf))
+        for m, c in per_method.items():
+            costs[p, m] = c
+    best = costs.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.where(np.isfinite(costs), costs / best, math.inf)
+    finite = ratios[np.isfinite(ratios)]
+    taus = np.unique(np.concatenate([[1.0], finite]))
+    fractions = np.array([[float(np.mean(ratios[:, m] <= t)) for t in taus]
+                          for m in range(len(methods))])
+    how = (f"{value_name} {'≤' if sense == 'min' else '≥'} {target:g}" if target is not None else
+           f"{value_name} within {target_tol:g} of the gap between the cell's start and the best "
+           f"value any cell reached on the problem")
+    return Profile(tuple(methods), tuple(problems), costs, ratios, taus, fractions, how)
+
+
+def plot_profile(profile: Profile, ax=None):
+    """Draw a performance profile ``ρ_s(τ)`` on ``ax`` (created when absent); returns ``ax``.
+
+    ``ρ_s(τ) = #{problems p : cost(p, s) ≤ τ · min_s' cost(p, s')} / #problems``, a step
+    function of τ on a log₂ axis.
+
+    Parameters
+    ----------
+    profile : Profile
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    report, plot_heatmap
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.array([[1.0, 2.0], [1.5, 1.0]])
+    >>> pr = Profile(("rbo", "sgd"), ("p1", "p2"), r, r, np.array([1.0, 1.5, 2.0]),
+    ...              np.array([[0.5, 1.0, 1.0], [0.5, 0.5, 1.0]]), "demo")
+    >>> plot_profile(pr).get_ylabel()
+    'fraction of problems within τ of the best'
+    """
+    if ax is None:
+        ax = Figure(figsize=(6.8, 3.8), layout="constrained").add_subplot()
+    top = float(profile.taus[-1]) * 1.25 if profile.taus.size else 2.0
+    top = max(top, 2.0)
+    styles = ["-", "--", "-.", ":"]
+    for m, name in enumerate(profile.methods):
+        x = np.concatenate([profile.taus, [top]])
+        y = np.concatenate([profile.fractions[m], [profile.fractions[m][-1]]])
+        ax.step(x, y, where="post", linestyle=styles[m % len(styles)], linewidth=1.8,
+                label=f"{name} (solves {int(np.isfinite(profile.ratios[:, m]).sum())}/"
+                      f"{len(profile.problems)})")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlim(1.0, top)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("τ (factor of the fewest evaluations to reach the target)")
+    ax.set_ylabel("fraction of problems within τ of the best")
+    ax.set_title(f"performance profile over {len(profile.problems)} problem(s)", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    return ax
+
+
+# ======================================================================================
+# files
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What :func:`report` computed and wrote.
+
+    Attributes
+    ----------
+    out : str
+    task : str
+    primary : str
+        The metric mapped and ranked (``test_accuracy`` when present).
+    sense : {"min", "max"}
+    heatmaps : tuple of HeatMap
+    best : tuple of BestRow
+    profile : Profile or None
+    files : tuple of str
+        Paths written (PNG, CSV, Markdown).
+    counts : dict
+        Stored cells by kind: valid, failed, diverged.
+    """
+
+    out: str
+    task: str
+    primary: str
+    sense: str
+    heatmaps: tuple
+    best: tuple
+    profile: Optional[Profile]
+    files: tuple
+    counts: dict
+
+
+def _write_csv(path: Path, header, rows) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _num(v, digits: int = 6) -> str:
+    return "" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{digits}g}"
+
+
+def _pm(mean, std, n) -> str:
+    if not math.isfinite(mean):
+        return "—"
+    return f"{mean:.4g} ± {std:.2g}" if math.isfinite(std) else f"{mean:.4g} (n = {n})"
+
+
+def _md_table(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _save_heatmaps(heatmaps, folder: Path) -> list:
+    if not heatmaps:
+        return []
+    ncols = min(3, len(heatmaps))
+    nrows = math.ceil(len(heatmaps) / ncols)
+    fig = Figure(figsize=(4.8 * ncols, 3.9 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, hm in zip(axes.flat, heatmaps):
+        plot_heatmap(hm, ax=ax)
+    for ax in list(axes.flat)[len(heatmaps):]:
+        ax.set_visible(False)
+    fig.suptitle("mean over seeds; × k: k seeds failed, † k: k diverged; red box: best", fontsize=9)
+    png, table = folder / "heatmap.png", folder / "heatmap.csv"
+    fig.savefig(png, dpi=130)
+    rows = [[hm.label, r, c, _num(hm.mean[i, j]), _num(hm.std[i, j]), int(hm.n[i, j]),
+             int(hm.failed[i, j]), int(hm.diverged[i, j])]
+            for hm in heatmaps for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
+    _write_csv(table, ["panel", hm.row_param, hm.col_param, f"{hm.metric}_mean",
+                       f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"], rows)
+    return [png, table]
+
+
+def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
+           write: bool = True) -> SweepReport:
+    """Compute and write the report of a sweep directory into ``out/report/``.
+
+    Parameters
+    ----------
+    out : path
+        A sweep directory.
+    target : float, optional
+        Absolute target of the performance profile (a loss to get below, an accuracy to
+        reach); default: relative to each problem's best value (see ``target_tol``).
+    target_tol : float
+        ``tol`` of the relative target ``v* + tol (v_0 − v*)``.
+    write : bool
+        Write the files (PNG, CSV, Markdown); False only computes.
+
+    Returns
+    -------
+    report : SweepReport
+
+    See Also
+    --------
+    run, plot_heatmap, plot_profile
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rbo import sweep
+    >>> d = tempfile.mkdtemp()
+    >>> _ = sweep.run("rbo-analytic", {"radius": [0.1, 1.0], "lr": [0.1, 0.3]}, out=d,
+    ...               fixed={"loss": "x**2", "steps": 5, "theta0": [1.0]}, serial=True,
+    ...               progress=False)
+    >>> rep = sweep.report(d, write=False)
+    >>> rep.heatmaps[0].rows, rep.heatmaps[0].cols, rep.best[0].method
+    ((0.1, 1.0), (0.1, 0.3), 'rbo')
+    """
+    if not (target_tol > 0 and math.isfinite(target_tol)):
+        raise ValueError(f"target_tol must be a positive number, got {target_tol!r}")
+    out = Path(out)
+    saved = read_study(out)
+    with Store(out) as store:
+        if saved is None:
+            raise ValueError(f"{str(out)!r} has no study.json: it was not made by `rbo sweep run`")
+        task = get_task(saved["task"])
+        rows = store.rows()
+        if not rows:
+            raise ValueError(f"{str(out)!r} has no finished cells yet: nothing to report")
+        metric, sense = (_ACCURACY if any(_ACCURACY[0] in r.metrics for r in rows)
+                         else task.primary)
+        groups = _groups(rows, task, metric)
+        heatmaps = _heatmaps(groups, task, metric, sense)
+        best = _best(groups, task, sense)
+        profile = _profile(groups, task, store, sense, target, target_tol)
+    counts = {"valid": sum(g.n for g in groups), "failed": sum(g.failed for g in groups),
+              "diverged": sum(g.diverged for g in groups)}
+    files: list = []
+    if write:
+        folder = out / "report"
+        folder.mkdir(exist_ok=True)
+        files += _save_heatmaps(heatmaps, folder)
+        files += _write_tables(folder, groups, best, profile, metric, task)
+        files.append(_write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best,
+                                     profile, counts, [Path(f).name for f in files]))
+    return SweepReport(str(out), task.name, metric, sense, tuple(heatmaps), tuple(best), profile,
+                       tuple(str(f) for f in files), counts)
+
+
+def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
+    files = []
+    varying = _varying(groups, task) or sorted({k for g in groups for k in g.config})
+    summary = folder / "summary.csv"
+    _write_csv(summary, varying + [f"{metric}_mean", f"{metric}_std", "seeds_valid",
+                                   "seeds_failed", "seeds_diverged", "evals_mean"]
+               + list(task.show) + ["config"],
+               [[_fmt_value(g.config.get(k)) for k in varying]
+                + [_num(g.mean), _num(g.std), g.n, g.failed, g.diverged,
+                   _num(float(np.mean(g.evals)) if g.evals else math.nan)]
+                + [g.shown[m] for m in task.show] + [json.dumps(g.config, sort_keys=True)]
+                for g in groups])
+    files.append(summary)
+    if best:
+        path = folder / "best.csv"
+        _write_csv(path, ["problem", task.group, "tuned", f"{metric}_mean", f"{metric}_std",
+                          "seeds_valid", "seeds_failed", "seeds_diverged", "evals_mean",
+                          "all_seeds_clean", "config"],
+                   [[b.problem, b.method, b.tuned, _num(b.mean), _num(b.std), b.n, b.failed,
+                     b.diverged, _num(b.evals), b.clean, json.dumps(b.config, sort_keys=True)]
+                    for b in best])
+        files.append(path)
+    if profile is not None:
+        fig = Figure(figsize=(6.8, 3.8), layout="constrained")
+        plot_profile(profile, ax=fig.add_subplot())
+        png = folder / "profile.png"
+        fig.savefig(png, dpi=130)
+        table = folder / "profile.csv"
+        _write_csv(table, ["tau"] + list(profile.methods),
+                   [[f"{t:.6g}"] + [f"{profile.fractions[m, i]:.6g}"
+                                    for m in range(len(profile.methods))]
+                    for i, t in enumerate(profile.taus)])
+        costs = folder / "profile_costs.csv"
+        _write_csv(costs, ["problem"] + [f"{m}_evals" for m in profile.methods]
+                   + [f"{m}_ratio" for m in profile.methods],
+                   [[p] + [_num(c) for c in profile.costs[i]] + [_num(r) for r in profile.ratios[i]]
+                    for i, p in enumerate(profile.problems)])
+        files += [png, table, costs]
+    return files
+
+
+def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, profile, counts,
+                    names) -> Path:
+    total = sum(len(g.keys) for g in groups)
+    lines = [f"# Sweep report: task `{task.name}`", "",
+             f"rbo {saved.get('version')}; {total} stored cells: {counts['valid']} finished, "
+             f"{counts['diverged']} diverged, {counts['failed']} failed. Primary metric: "
+             f"`{metric}` ({'lower' if sense == 'min' else 'higher'} is better). Generated "
+             "by `rbo sweep report`.", "",
+             "Fixed: " + (", ".join(f"`{k} = {_fmt_value(v)}`" for k, v in saved["fixed"].items())
+                          or "nothing") + ".",
+             "Axes: " + (", ".join(f"`{k}` ({len(v)} values)" for k, v in saved["axes"].items())
+                         or "none") + ".", ""]
+    if heatmaps:
+        hm = heatmaps[0]
+        lines += [f"## {hm.row_param} × {hm.col_param} heat map", "",
+                  f"Mean of `{metric}` over the seeds that finished without diverging; × k: k "
+                  "seeds failed, † k: k seeds diverged; hatched: no seed left; red box: best "
+                  "cell with every seed clean. Data: `heatmap.csv`.", "",
+                  "![heat map](heatmap.png)", ""]
+    elif task.heatmap is not None:
+        lines += [f"## {task.heatmap[0]} × {task.heatmap[1]} heat map", "",
+                  f"Not drawn: no stored cell has both `{task.heatmap[0]}` and "
+                  f"`{task.heatmap[1]}`.", ""]
+    if best:
+        lines += [f"## Best configuration per {task.group}", "",
+                  f"Mean ± sample std of `{metric}` over seeds; configurations with a failed or "
+                  "diverged seed only when nothing else ran (marked ✗). Data: `best.csv`.", "",
+                  _md_table(["problem", task.group, "configuration", metric, "seeds", "evals",
+                             "clean"],
+                            [[b.problem, b.method, b.tuned or "—", _pm(b.mean, b.std, b.n),
+                              f"{b.n}/{b.n + b.failed + b.diverged}", _num(b.evals, 4),
+                              "✓" if b.clean else "✗"] for b in best]), ""]
+    if profile is not None:
+        lines += ["## Performance profile", "",
+                  f"Cost: evaluations until `{profile.target}`; an optimizer's cost on a problem "
+                  "is that of its best configuration (mean over seeds, ∞ if a seed never gets "
+                  "there). Data: `profile.csv`, `profile_costs.csv`.", "",
+                  "![performance profile](profile.png)", "",
+                  _md_table(["problem"] + [f"{m} evals (ratio)" for m in profile.methods],
+                            [[p] + [f"{_num(profile.costs[i, m], 4) or '∞'} "
+                                    f"({_num(profile.ratios[i, m], 3) or '∞'})"
+                                    for m in range(len(profile.methods))]
+                             for i, p in enumerate(profile.problems)]), ""]
+    elif task.cost_curve is not None and task.group is not None:
+        lines += ["## Performance profile", "",
+                  f"Not drawn: a profile compares two or more values of `{task.group}`, and "
+                  "this sweep has one.", ""]
+    varying = _varying(groups, task)
+    shown = groups[:60]
+    lines += ["## All configurations", "",
+              f"{len(groups)} configurations" + (f" (first {len(shown)} shown)" if len(shown) < len(groups) else "")
+              + "; every one in `summary.csv`.", "",
+              _md_table(varying + [metric, "cells ok / failed / diverged"] + list(task.show),
+                        [[_fmt_value(g.config.get(k)) for k in varying]
+                         + [_pm(g.mean, g.std, g.n), f"{g.n} / {g.failed} / {g.diverged}"]
+                         + [g.shown[m] for m in task.show] for g in shown]), "",
+              "Files: " + ", ".join(f"`{n}`" for n in names) + "."]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
