@@ -261,8 +261,11 @@ def _refine_edges(f, rho, inside, outside, tol):
     res = footpoint(f, normal_lift(f, inside, rho), on_failure="ignore")
     branch = res.theta.reshape(inside.shape).copy()
     psi_in = rho - res.distance
-    psi_out, _ = _blocking(f, outside, rho, branch)
-    good = np.flatnonzero((psi_in > 0) & (psi_out <= 0))
+    psi_out, branch_out = _blocking(f, outside, rho, branch)
+    # the branch must still exist at the outside point (not merge into θ's own basin)
+    distinct = np.linalg.norm(branch_out - outside, axis=1) > \
+        _THETA_TOL * (1.0 + np.abs(outside).max(axis=1))
+    good = np.flatnonzero((psi_in > 0) & (psi_out <= 0) & distinct)
     if good.size:
         span = outside[good] - inside[good]
         latest = branch[good]
