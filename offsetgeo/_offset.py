@@ -31,11 +31,12 @@ import numpy as np
 
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
-from ._numerics import backtrack, compass_search, grid_local_extrema, mesh, minimize_bounded
+from ._numerics import (backtrack, compass_search, grid_local_extrema, mesh, minimize_bounded,
+                        positive_definite, smallest_eigenvalue, solve_small)
 from ._reachability import is_reachable
 from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
 
-__all__ = ["offset_height", "ironed"]
+__all__ = ["offset_height", "ironed", "offset_minimum", "LocalOffset"]
 
 _SAMPLES_PER_RADIUS = {1: 1024, 2: 48, 3: 12}
 _CHUNK_EVALS = 2_000_000
@@ -170,14 +171,14 @@ def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int 
         done = np.linalg.norm(grad, axis=1) * np.minimum(s, rho) <= 1e-14 * (1 + np.abs(v))
         finite = np.all(np.isfinite(hess.reshape(len(p), -1)), axis=1)
         hess[~finite] = -eye
-        eig = np.linalg.eigvalsh(hess)
-        newton = (eig[:, -1] < 0) & finite
-        step = np.empty_like(p)
-        if np.any(newton):
-            step[newton] = -np.linalg.solve(hess[newton], grad[newton][..., None])[..., 0]
-        if np.any(~newton):
-            scale = 1.0 / (np.abs(eig[~newton]).max(axis=1) + 1.0 / s[~newton])
-            step[~newton] = scale[:, None] * grad[~newton]
+        # Newton where −hess is positive definite, else a gradient step scaled by 1/|λ|max
+        newton = positive_definite(-hess) & finite
+        with np.errstate(all="ignore"):
+            step = -solve_small(hess, grad)
+        if not np.all(newton):
+            big = np.maximum(np.abs(smallest_eigenvalue(hess)), np.abs(smallest_eigenvalue(-hess)))
+            scale = 1.0 / (big + 1.0 / s)
+            step = np.where(newton[:, None], step, scale[:, None] * grad)
         current = v + s
 
         def gain(rows, trial, t):
@@ -211,6 +212,50 @@ def _dilation(f: Function, x: np.ndarray, rho: float, samples=None):
     """``(h_ρ(x), contact)`` for rows of ``x`` (n, d)."""
     owner, phi, value = _branches(f, x, rho, samples)
     return _best_branch(x.shape[0], x.shape[1], owner, phi, value)
+
+
+class LocalOffset:
+    """``h_ρ`` near given centres, from their contact branches only.
+
+    Every local maximiser of ``F_x`` at each centre (at most ``_MAX_BRANCHES``) is kept; at a
+    nearby ``x`` each is re-maximised by Newton from its contact and the largest wins. No
+    sampling: a search that moves by a few grid cells (Brent, compass) pays a few Newton
+    steps per evaluation instead of a global search. A branch born away from the contacts
+    is not seen: check the answer with the global dilation (:meth:`check`).
+
+    Parameters
+    ----------
+    f : Function
+    centres : ndarray (k, d)
+    rho : float
+    samples : int, optional
+        For the global searches at the centres and in :meth:`check`.
+    """
+
+    def __init__(self, f: Function, centres, rho: float, samples=None):
+        self.f, self.rho, self.samples = f, rho, samples
+        self.owner, self.phi, _ = _branches(f, np.asarray(centres, dtype=float), rho, samples,
+                                            every=True)
+
+    def __call__(self, x, rows):
+        """``h_ρ`` at points ``x`` (m, d), near the centres ``rows`` (m,)."""
+        x = np.asarray(x, dtype=float)
+        rows = np.asarray(rows)
+        order = np.argsort(self.owner, kind="stable")
+        lo = np.searchsorted(self.owner[order], rows, side="left")
+        hi = np.searchsorted(self.owner[order], rows, side="right")
+        query = np.repeat(np.arange(len(rows)), hi - lo)
+        branch = order[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])] \
+            if query.size else np.zeros(0, dtype=np.int64)
+        value, _ = _ascend(self.f, x[query], self.phi[branch], self.rho)
+        height = np.full(len(rows), -np.inf)
+        np.maximum.at(height, query, value)
+        return height
+
+    def check(self, x, height, rtol=1e-12):
+        """Whether the global dilation at ``x`` (m, d) agrees with ``height``."""
+        h, _ = _dilation(self.f, np.asarray(x, dtype=float), self.rho, self.samples)
+        return np.abs(h - height) <= rtol * (1.0 + np.abs(h))
 
 
 @renamed_keywords(xs="thetas", samples="samples_per_axis")
@@ -585,13 +630,23 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
 
     if k == 0:
         return starts.copy(), np.zeros(0)
-    if d > 1:
-        value = q(starts)
+    if d > 1:   # compass search on the branches of the starts, checked globally
         lo, hi = starts - width, starts + width
         if f.domain is not None:
             lo, hi = np.maximum(lo, f.domain[:, 0]), np.minimum(hi, f.domain[:, 1])
-        x, value = compass_search(q, starts, value, width / 2, xatol,
+        local = LocalOffset(f, starts, rho, samples)
+
+        def q_local(points, rows):
+            return local(points, rows) - points @ tilt
+
+        rows = np.arange(k)
+        x, value = compass_search(q_local, starts, q_local(starts, rows), width / 2, xatol,
                                   project=lambda p, rows: np.clip(p, lo[rows], hi[rows]))
+        wrong = np.flatnonzero(~local.check(x, value + x @ tilt))
+        if wrong.size:
+            sub = lambda p, r: np.clip(p, lo[wrong][r], hi[wrong][r])  # noqa: E731
+            x[wrong], value[wrong] = compass_search(q, starts[wrong], q(starts[wrong]),
+                                                    width / 2, xatol, project=sub)
         return x, value
     lo, hi = starts[:, 0] - width[0], starts[:, 0] + width[0]
     if f.domain is not None:

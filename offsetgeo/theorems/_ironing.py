@@ -8,7 +8,7 @@ import numpy as np
 import sympy
 
 from .._function import Function
-from .._offset import offset_height
+from .._offset import LocalOffset, offset_height
 from ._assumptions import affine_check, boundedness, bounds_of, common_period, periods_of
 from ._report import TheoremReport, case_label, make_report, verifier_inputs
 from ._sampling import (exact_minimum_1d, exact_offset_minimum, extrema, farthest_distance,
@@ -360,9 +360,15 @@ def strong_ironing(f, g, radii=None, *, window=None, resolution=None, period=Non
         def delta(t, rho=rho, sign=1.0):
             return sign * (offset_height(g, t, rho) - offset_height(f, t, rho))
 
-        low = exact_minimum_1d(delta, x, dlt, slack, gf.spacing[0], periodic=gf.periodic)
+        def near(starts, rho=rho, sign=1.0):   # the offsets from the starts' contact branches
+            hf, hg = LocalOffset(f, starts[:, None], rho), LocalOffset(g, starts[:, None], rho)
+            return lambda t, rows: sign * (hg(t[:, None], rows) - hf(t[:, None], rows))
+
+        low = exact_minimum_1d(delta, x, dlt, slack, gf.spacing[0], periodic=gf.periodic,
+                               local=near)
         high = exact_minimum_1d(lambda t, rho=rho: delta(t, rho, -1.0), x, -dlt, slack,
-                                gf.spacing[0], periodic=gf.periodic)
+                                gf.spacing[0], periodic=gf.periodic,
+                                local=lambda starts, rho=rho: near(starts, rho, -1.0))
         meas[k] = 0.5 * (-high.value - low.value)
         cs[k] = 0.5 * (-high.value + low.value)
         tol[k] = 0.5 * (low.precision + high.precision)

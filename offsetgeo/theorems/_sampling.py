@@ -325,16 +325,26 @@ def exact_offset_minimum(f, rho, grid, h, *, tilt=0.0) -> ExactMinimum:
     return ExactMinimum(best, x[k], precision, True)
 
 
-def exact_minimum_1d(func, x, values, slack, half_width, *, periodic) -> ExactMinimum:
+def exact_minimum_1d(func, x, values, slack, half_width, *, periodic, local=None) -> ExactMinimum:
     """``min func`` over a 1-D region sampled at ``x`` (values ``values``, known to within
     ``slack`` of the exact ones): the discrete local minima within ``2 slack`` of the
-    smallest sample refined by Brent's bounded search on ``func`` (``func(points) ->
-    values``). The minimum may sit on a kink: ``precision`` is the sampled Lipschitz
+    smallest sample refined by Brent's bounded search (``func(points) -> values``). With
+    ``local(starts) -> g(points, rows)``, a cheap evaluation valid near the starts, the search
+    runs on it and ``func`` checks the answer (rows it refutes are searched again on
+    ``func``). The minimum may sit on a kink: ``precision`` is the sampled Lipschitz
     constant times twice Brent's location tolerance, ``sqrt(eps) |x| + xatol / 3``."""
     starts = candidate_minima([x], values, 2 * slack, periodic)[:, 0]
     xatol = 1e-10 * (1.0 + float(np.abs(x).max()))
-    at, value, _ = minimize_bounded(lambda t, rows: func(t), starts - half_width,
-                                    starts + half_width, xatol)
+    lo, hi = starts - half_width, starts + half_width
+    search = (lambda t, rows: func(t)) if local is None else local(starts)
+    at, value, _ = minimize_bounded(search, lo, hi, xatol)
+    if local is not None:
+        exact = func(at)
+        wrong = np.flatnonzero(np.abs(exact - value) > 1e-12 * (1.0 + np.abs(exact)))
+        value = exact
+        if wrong.size:
+            at[wrong], value[wrong], _ = minimize_bounded(lambda t, rows: func(t), lo[wrong],
+                                                          hi[wrong], xatol)
     k = int(np.argmin(value))
     lip = lipschitz(values, (float(x[1] - x[0]),))
     located = math.sqrt(EPS) * abs(float(at[k])) + xatol / 3.0
