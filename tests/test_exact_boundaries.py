@@ -18,12 +18,9 @@ from offsetgeo import (Function, footpoint, is_reachable, max_ball_radius, media
                        unreachable_set)
 from offsetgeo.exceptions import ReachDisagreementWarning
 import reference as ref
+from conftest import _num
 
 BOX = settings(max_examples=8, deadline=None, derandomize=True)
-
-
-def _num(lo, hi):
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 3))
 
 
 @st.composite

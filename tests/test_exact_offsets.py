@@ -14,12 +14,9 @@ from hypothesis import given, settings, strategies as st
 
 from offsetgeo import Function, ironed, offset_height
 import reference as ref
+from conftest import _num
 
 KINK = settings(max_examples=8, deadline=None, derandomize=True)
-
-
-def _num(lo, hi):
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 3))
 
 
 @st.composite

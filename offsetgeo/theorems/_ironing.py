@@ -11,8 +11,8 @@ from .._function import Function
 from .._offset import LocalOffset, offset_height
 from ._assumptions import affine_check, boundedness, bounds_of, common_period, periods_of
 from ._report import TheoremReport, case_label, make_report, verifier_inputs
-from ._sampling import (exact_minimum_1d, exact_offset_minimum, extrema, farthest_distance,
-                        fit_exponent, fit_limit, sample_graph, store)
+from ._sampling import (exact_minimum_1d, exact_offset_minimum, exactness_notes, extrema,
+                        farthest_distance, fit_exponent, fit_limit, sample_graph, store)
 
 __all__ = ["weak_ironing", "linear_ironing", "strong_ironing"]
 
@@ -124,13 +124,7 @@ def weak_ironing(f, radii=None, *, window=None, resolution=None, period=None, do
     lim = fit_limit(radii[tail], radii[tail] * meas[tail]) if tail.sum() >= 2 else float("nan")
     rate = {"exponent": slope, "claimed_exponent": -1.0, "limit_rho_times_measured": lim,
             "claimed_limit_at_most": D * D / 2.0}
-    notes.append("min h_ρ exact (offset_height refined from the sampled offset's minima"
-                 + (", the tie of two contact points at a kink)" if f.dim == 1 else
-                    ", compass search)") + f"; measured to ±{float(np.max(tol)):.1g}")
-    if uncertified:
-        notes.append("the exact refinement left the sampling bounds at ρ = "
-                     + ", ".join(f"{r:.4g}" for r in uncertified)
-                     + ": sampled value and tolerance used there")
+    notes += exactness_notes("min h_ρ", tol, uncertified)
     arrays = {"x": grid.core_axes if f.dim > 1 else grid.core_axes[0], "h": store(np.array(curves)),
               "M": M, "D": D, "argmax": argmax, "tolerance": tol}
     k = int(np.nanargmin(np.where(claimed, margin, np.nan))) if claimed.any() else n - 1
@@ -255,12 +249,7 @@ def linear_ironing(f, phi, radii=None, *, resolution=None, period=None,
     decreasing = bool(np.all(np.diff(meas) <= tol[1:]))
     notes.append(f"measured {'decreases' if decreasing else 'does not decrease monotonically'} "
                  f"over the sweep; fitted exponent {slope:.3f}")
-    notes.append("min (h^(f+φ) − a x) exact (offset_height refined from the sampled offset's "
-                 f"minima); measured to ±{float(np.max(tol)):.1g}")
-    if uncertified:
-        notes.append("the exact refinement left the sampling bounds at ρ = "
-                     + ", ".join(f"{r:.4g}" for r in uncertified)
-                     + ": sampled value and tolerance used there")
+    notes += exactness_notes("min (h^(f+φ) − a x)", tol, uncertified)
     arrays = {"x": x, "difference": store(np.array(curves)), "slope": a, "intercept": b,
               "sup_phi": M, "D": D, "tolerance": tol, "decreasing": decreasing}
     k = int(np.argmin(margin))

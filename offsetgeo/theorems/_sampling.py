@@ -24,7 +24,7 @@ from .._offset import offset_minimum
 __all__ = ["SampledGraph", "sample_graph", "lipschitz", "derivative_bounds", "refine_extremum",
            "extrema", "torus_distance", "farthest_distance", "fit_exponent", "fit_limit",
            "store", "candidate_minima", "ExactMinimum", "exact_offset_minimum",
-           "exact_minimum_1d", "EPS", "DEFAULT_RES", "QUICK_RES"]
+           "exact_minimum_1d", "exactness_notes", "EPS", "DEFAULT_RES", "QUICK_RES"]
 
 EPS = np.finfo(float).eps
 DEFAULT_RES = {1: 1000.0, 2: 24.0}     # grid samples per unit length
@@ -354,6 +354,18 @@ def exact_minimum_1d(func, x, values, slack, half_width, *, periodic, local=None
     if not certified:
         return ExactMinimum(low, np.array([starts[0]]), slack, False)
     return ExactMinimum(float(value[k]), np.array([at[k]]), precision, True)
+
+
+def exactness_notes(what, tol, uncertified):
+    """The notes of a report whose numbers are exact: what was computed and to what
+    precision, and the radii where the exact refinement fell back to sampling."""
+    notes = [f"{what} exact (offset_height refined from the sampled offset's minima); "
+             f"measured to ±{float(np.max(tol)):.1g}"]
+    if uncertified:
+        notes.append("the exact refinement left the sampling bounds at ρ = "
+                     + ", ".join(f"{r:.4g}" for r in uncertified)
+                     + ": sampled value and tolerance used there")
+    return notes
 
 
 def fit_exponent(radii, values, tol=0.0):

@@ -10,7 +10,8 @@ from ._assumptions import bounds_of
 from .._reachability import max_ball_radius
 from ._reachability import critical_radius_of
 from ._report import TheoremReport, case_label, make_report, verifier_inputs
-from ._sampling import exact_offset_minimum, extrema, farthest_distance, fit_limit, sample_graph
+from ._sampling import (exact_offset_minimum, exactness_notes, extrema, farthest_distance,
+                        fit_limit, sample_graph)
 
 __all__ = ["phase_transition", "transition_radius"]
 
@@ -130,12 +131,7 @@ def phase_transition(f, radii=None, *, resolution=None, period=None, domain=None
             "rho_times_osc_at_max_radius": float(radii[-1] * osc[-1])}
     notes.append(f"ρ_g = {rho_g:.12g} ± {rho_g_err:.1g} (largest free ball resting on a global "
                  f"minimiser); ρ_c = {rho_c:.12g} ({csrc})")
-    notes.append("osc = M + ρ − min h_ρ, the minimum exact (offset_height refined from the "
-                 f"sampled offset's minima); measured to ±{float(np.max(tol)):.1g}")
-    if uncertified:
-        notes.append("the exact refinement left the sampling bounds at ρ = "
-                     + ", ".join(f"{r:.4g}" for r in uncertified)
-                     + ": sampled value and tolerance used there")
+    notes += exactness_notes("osc = M + ρ − min h_ρ, the minimum", tol, uncertified)
     notes.append(f"plateau |osc − (max f − min f)| ≤ {plateau_err[below].max() if below.any() else float('nan'):.3g} "
                  f"below ρ_g; osc non-increasing: {mono_ok}; drop seen beyond 1.5ρ_g: {drop_ok}")
     notes.append(f"ρ·osc → {lim:.5g} (fit A + B/ρ + C/ρ² over ρ ≥ {max(3 * rho_g, 2 * D):.3g}); "
