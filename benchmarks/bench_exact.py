@@ -135,7 +135,7 @@ def main(argv=None):
                 r, s = timed(lambda: offsetgeo.reach(R, side))
             row(6, f"reach(Rosenbrock on box, {side}) free balls", f"{r.balls_value:.10g}",
                 f"{r.curvature_value:.10g}", s)
-            row(6, f"  agree (rtol 1e-6); disagreement warnings", f"{r.agree}; {len(w)}",
+            row(6, "  agree (rtol 1e-6); disagreement warnings", f"{r.agree}; {len(w)}",
                 "True; 0", 0.0)
 
     # 7. one rule for domains: f is never evaluated outside

@@ -370,7 +370,6 @@ def _vertex_slivers(f, rho, x, kappa, mask, periodic):
     the curvature whose neighbours are all reachable, the vertex is refined (Brent); where
     ``ρ κ > 1`` there it is unreachable. Returns ``(vertex, left reachable sample, right
     reachable sample)`` per sliver."""
-    n = len(x)
     step = x[1] - x[0]
     peak = grid_local_extrema(kappa, kind="max", wrap=periodic, faces=periodic)
     near = mask | np.roll(mask, 1) | np.roll(mask, -1)
