@@ -237,19 +237,26 @@ class _Rules:
         out = stop & (smallest_eigenvalue(M) < threshold)
         if not bool(xp.any(out)):
             return out, None
+        sub = _Subset(xp, out)           # directions for those rows only
+        M, p, thr = sub.take(M), sub.take(p), sub.take(threshold)
         if not self.bounded:
             lam, vecs = xp.linalg.eigh(M)
-            return out & (lam[:, 0] < threshold), vecs[:, :, 0]
-        lo, hi = p <= self.lo, p >= self.hi
-        held = self.blocked(p, self.raw_residual(p, x, y, F, G))
-        curv, vec = self._restricted_eigen(M, ~held)
-        vec = xp.where(xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)[:, None], -vec, vec)
-        infeasible = xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)
-        if bool(xp.any(infeasible)):
-            curv_i, vec_i = self._restricted_eigen(M, ~(lo | hi))
-            curv = xp.where(infeasible, curv_i, curv)
-            vec = xp.where(infeasible[:, None], vec_i, vec)
-        return stop & (curv < threshold), vec
+            curv, vec = lam[:, 0], vecs[:, :, 0]
+        else:
+            lo, hi = p <= self.lo, p >= self.hi
+            held = self.blocked(p, self.raw_residual(p, sub.take(x), sub.take(y), sub.take(F),
+                                                     sub.take(G)))
+            curv, vec = self._restricted_eigen(M, ~held)
+            vec = xp.where(xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)[:, None], -vec,
+                           vec)
+            infeasible = xp.any((lo & (vec < 0)) | (hi & (vec > 0)), axis=1)
+            if bool(xp.any(infeasible)):
+                curv_i, vec_i = self._restricted_eigen(M, ~(lo | hi))
+                curv = xp.where(infeasible, curv_i, curv)
+                vec = xp.where(infeasible[:, None], vec_i, vec)
+        escape = sub.put(xp.zeros_like(out), curv < thr)
+        away = sub.put(xp.zeros((out.shape[0], self.d), dtype=G.dtype), vec)
+        return escape, away
 
     def _restricted_eigen(self, M, free):
         """Smallest eigenvalue and its eigenvector of ``M`` restricted to the ``free``
