@@ -573,6 +573,9 @@ def _offset_minimum_1d(f: Function, rho: float, starts, lo, hi, tilt: float, sam
         other, _ = _ascend(f, x[at], a_next[pair], rho)
         ok[at] = other <= h[at] + 1e-12 * (1.0 + np.abs(h[at]))
     offer(rows, x, h - tilt * x[:, 0], ok)
+    # where the best branch's own minimum has the other below it, that is the envelope's
+    # minimum (the envelope is ≥ that branch everywhere); elsewhere: the other one, the tie
+    pair = pair[~ok[np.searchsorted(rows, pair)]] if pair.size else pair
     if pair.size:
         x, h, _ = _branch_minimum(f, starts[pair], a_next[pair], rho, tilt, lo[pair], hi[pair])
         other, _ = _ascend(f, x, a_top[pair], rho)

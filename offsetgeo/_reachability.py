@@ -78,7 +78,8 @@ def is_reachable(f, thetas, rho):
     """Whether ``p(θ)`` is ρ-reachable from above.
 
     ``θ`` is reachable iff ``p(θ)`` is a nearest point of the graph to
-    ``p(θ) + ρ n(θ)`` (equivalently ``f̄_ρ(θ) = f(θ)``).
+    ``p(θ) + ρ n(θ)`` (equivalently ``f̄_ρ(θ) = f(θ)``). With a ``domain``, θ must lie in it
+    and the graph is f on the domain box (``docs/conventions.md``, "Domains").
 
     Parameters
     ----------
