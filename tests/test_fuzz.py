@@ -31,7 +31,7 @@ NUMBERS = ["0", "1", "2", "0.5", "-1", "1e308", "1e309", "1e400", "1e-400", "10*
 CANARY_CALLS = [f"__import__('pathlib').Path('{CANARY}').touch()",
                 f"open('{CANARY}', 'w')", f"exec(\"open('{CANARY}','w')\")",
                 f"(lambda: open('{CANARY}', 'w'))()",
-                f"x.__class__.__mro__[1].__subclasses__()"]
+                "x.__class__.__mro__[1].__subclasses__()"]
 
 token_soup = st.lists(st.sampled_from(NAMES + OPERATORS + NUMBERS + CANARY_CALLS),
                       min_size=1, max_size=40).map("".join)
