@@ -1,6 +1,6 @@
 """Principal curvatures of the graph of a loss, their supremum, and the local critical radius.
 
-Notation of ``MATH.md``: ``g = ∇f(θ)``, ``H = ∇²f(θ)``, ``s = sqrt(1 + |g|²)``. The principal
+Notation of ``docs/math.md``: ``g = ∇f(θ)``, ``H = ∇²f(θ)``, ``s = sqrt(1 + |g|²)``. The principal
 curvatures of the graph ``Γ`` (positive where ``Γ`` bends *up*, toward a ball resting on it
 from above) are the eigenvalues ``κ`` of the generalised symmetric problem
 

@@ -273,7 +273,7 @@ class Function:
     # -- derived functions and checks --------------------------------------------------
 
     def scaled(self, factor) -> "Function":
-        """The loss ``λ f`` (the loss-scale of MATH.md): its graph is the one the geometry sees.
+        """The loss ``λ f`` (the loss-scale of docs/math.md): its graph is the one the geometry sees.
 
         Examples
         --------

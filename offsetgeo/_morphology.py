@@ -1,7 +1,7 @@
 """Exact grey-scale morphology of sampled graphs by a ball (a hemisphere).
 
 The upper rho-offset of a sampled graph, the ironed function (closing) and their
-duals, on uniform 1-D and 2-D grids, exact up to rounding (see ``MATH.md``,
+duals, on uniform 1-D and 2-D grids, exact up to rounding (see ``docs/math.md``,
 section "Offsets, ironing, reachability").
 
 Conventions
