@@ -196,6 +196,11 @@ class UnreachableSet(Result):
     edges : ndarray (m, d)
         2-D only: boundary points of ``U_ρ`` refined along grid rows.
     edge_tol : float
+    wraps : bool
+        1-D, periodic window ``[a, a + P]``: every interval lies inside the window, and a
+        component crossing the period end is split there into ``[l, a + P]`` (the last
+        interval) and ``[a, r]`` (the first); ``wraps`` is True when that happened, so the
+        first and last intervals are one component.
     """
 
     rho: float
@@ -206,6 +211,7 @@ class UnreachableSet(Result):
     mask: np.ndarray
     edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
     edge_tol: float = 1e-13
+    wraps: bool = False
 
     @property
     def empty(self) -> bool:
@@ -357,9 +363,11 @@ def unreachable_set(f, rho, *, window=None, samples_per_axis=None,
     mask = mask.reshape((m,) * d)
     if d == 1:
         slivers = _vertex_slivers(f, rho, axes[0], kappa, mask, periodic[0])
-        intervals = _intervals_1d(f, rho, axes[0], mask, periodic[0], box[0], edge_tol, slivers)
+        intervals, wraps = _intervals_1d(f, rho, axes[0], mask, periodic[0], box[0], edge_tol,
+                                         slivers)
         measure = float(np.sum(intervals[:, 1] - intervals[:, 0])) if len(intervals) else 0.0
-        return UnreachableSet(rho, box, intervals, measure, axes, mask, np.zeros((0, 1)), edge_tol)
+        return UnreachableSet(rho, box, intervals, measure, axes, mask, np.zeros((0, 1)), edge_tol,
+                              wraps)
     edges = _edges_2d(f, rho, axes, mask, edge_tol)
     cell = np.prod([(ax[1] - ax[0]) for ax in axes])
     return UnreachableSet(rho, box, np.zeros((0, 2)), float(mask.sum() * cell), axes, mask, edges,
@@ -394,9 +402,9 @@ def _vertex_slivers(f, rho, x, kappa, mask, periodic):
 def _intervals_1d(f, rho, x, mask, periodic, box, tol, slivers):
     n = len(x)
     if not mask.any() and slivers.shape[0] == 0:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2)), False
     if mask.all():
-        return np.array([[box[0], box[1]]])
+        return np.array([[box[0], box[1]]]), False
     step = x[1] - x[0]
     # runs of True, as (first, last) indices
     padded = np.concatenate([[False], mask, [False]])
@@ -412,6 +420,8 @@ def _intervals_1d(f, rho, x, mask, periodic, box, tol, slivers):
         + list(slivers[:, 2])
     lefts_in, lefts_out = np.array(lefts_in), np.array(lefts_out)
     rights_in, rights_out = np.array(rights_in), np.array(rights_out)
+    if wrap:   # the component crossing the period end is split there: no edge to refine
+        lefts_out[0] = rights_out[len(runs) - 1] = np.nan
     inner = np.concatenate([lefts_in, rights_in])
     outer = np.concatenate([lefts_out, rights_out])
     ok = np.isfinite(outer)
@@ -425,15 +435,27 @@ def _intervals_1d(f, rho, x, mask, periodic, box, tol, slivers):
     # ball); polishing them jointly on positions stays exact where the penetration depth,
     # second order in thin components, is lost in round-off
     both = np.flatnonzero(np.isfinite(lefts_out) & np.isfinite(rights_out))
-    if wrap:   # the first run's right edge and the last run's left edge form one component
-        both = both[(both != 0) & (both != len(runs) - 1)]
     if both.size:
         intervals[both] = _bitangent_pair(f, rho, intervals[both], 2 * step)
-    if wrap:  # the last run continues into the first across the period
-        period = box[1] - box[0]
-        intervals[len(runs) - 1, 1] = intervals[0, 1] + period
-        intervals = intervals[1:]
-    return intervals[np.argsort(intervals[:, 0], kind="stable")]
+    if periodic:   # an edge refined past an end of the period: split there, into the window
+        intervals, split = _split_at_period(intervals, box[0], box[1])
+        wrap = wrap or split
+    return intervals[np.argsort(intervals[:, 0], kind="stable")], bool(wrap)
+
+
+def _split_at_period(intervals, lo, hi):
+    """Intervals of a periodic window ``[lo, hi]`` with an edge past one of its ends, split
+    into the parts inside the window; returns them and whether any was split."""
+    period = hi - lo
+    out = []
+    for a, b in intervals:
+        if a < lo:
+            out += [(lo, b), (a + period, hi)]
+        elif b > hi:
+            out += [(a, hi), (lo, b - period)]
+        else:
+            out.append((a, b))
+    return np.array(out).reshape(-1, 2), len(out) > len(intervals)
 
 
 def _bitangent_pair(f, rho, pairs, reach_):

@@ -132,7 +132,8 @@ def _cmd_demo(args) -> int:
     for rho in (0.5 * res.value, 0.5, 2.0):
         U = unreachable_set(f, rho)
         spans = ", ".join(f"({a:.4f}, {b:.4f})" for a, b in U.intervals) or "empty"
-        print(f"unreachable set for rho = {rho:.4f}: {spans}")
+        wraps = " (the last and first are one interval, across the period end)" if U.wraps else ""
+        print(f"unreachable set for rho = {rho:.4f}: {spans}{wraps}")
     return 0
 
 

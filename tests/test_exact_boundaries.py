@@ -12,6 +12,7 @@ import warnings
 import mpmath as mp
 import numpy as np
 import pytest
+from scipy.optimize import brentq as scipy_brentq
 from hypothesis import given, settings, strategies as st
 
 from offsetgeo import (Function, footpoint, is_reachable, max_ball_radius, medial_axis, reach,
@@ -147,6 +148,27 @@ def test_unreachable_sliver_thinner_than_the_grid_is_found():
     row = U.intervals[np.argmin(np.abs(U.intervals[:, 0] - float(trough)))]
     assert tol < 1e-6
     np.testing.assert_allclose(row, [float(a), float(b)], rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("shift", [-1e-5, 1e-5, 1.0, None])
+def test_periodic_unreachable_intervals_lie_inside_one_period(shift):
+    """sin at ρ = 2 on windows [lo, lo + 2π] that start just before, just inside and well
+    inside the component ``(a, 3π − a)`` (a: the contact of the ball centred over the trough
+    3π/2, from scipy's brentq): intervals never leave the window, a component crossing the
+    period end is split at it (``wraps``), and measure and membership are those of U mod 2π."""
+    a = scipy_brentq(lambda t: t - 2 * math.cos(t) / math.sqrt(1 + math.cos(t) ** 2)
+                     - 1.5 * math.pi, 3.0, 4.7, xtol=1e-15)
+    b = 3 * math.pi - a
+    lo = 0.0 if shift is None else a + shift
+    U = unreachable_set(Function("sin(x)", period="2*pi"), 2.0, window=(lo, lo + 2 * math.pi))
+    assert np.all(U.intervals >= lo) and np.all(U.intervals <= lo + 2 * math.pi)
+    assert U.wraps == (shift is not None and shift > 0)
+    assert len(U.intervals) == 1 + U.wraps
+    assert U.measure == pytest.approx(b - a, abs=1e-12)
+    x = np.linspace(lo, lo + 2 * math.pi, 1001)[1:-1]
+    x = x[np.minimum(np.abs(x - a), np.abs(x - b)) % (2 * math.pi) > 1e-9]
+    inside = (x - a) % (2 * math.pi) < b - a
+    np.testing.assert_array_equal(U.contains(x), inside)
 
 
 # ------------------------------------------------ item 6: the reach at the end of a domain

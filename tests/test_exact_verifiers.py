@@ -9,6 +9,7 @@ the curvature radius at the trough, 1.
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import mpmath as mp
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 
 from offsetgeo import theorems as T
+from offsetgeo.cli import main as cli_main
 import reference as ref
 
 TWO_PI = 2 * math.pi
@@ -111,3 +113,30 @@ def test_quick_mode_agrees_with_full_mode(statement, args, kwargs, radii):
         slack = slack[:, None] if slack.ndim else slack
     diff = np.abs(quick.measured - full.measured)
     assert np.all(diff[both] <= np.broadcast_to(slack, diff.shape)[both] + 1e-12)
+
+
+# ------------------------------------------- a huge resolution is refused before allocating
+
+HUGE = [(name, args, kwargs) for name, args, kwargs, _ in CASES if name != "sharp-minima"]
+
+
+@pytest.mark.parametrize("statement, args, kwargs", HUGE, ids=[f"{c[0]}:{c[1][0]}" for c in HUGE])
+@pytest.mark.parametrize("resolution", [1e9, 1e300])
+def test_huge_resolution_is_refused_before_allocating(statement, args, kwargs, resolution):
+    """6e9 samples (46.8 GiB of axes alone at 1e9 per unit on a 2π period) or an overflowing
+    count: one ValueError naming the resolution, and almost nothing allocated on the way."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="lower the resolution"):
+            T.STATEMENTS[statement](*args, resolution=resolution, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20
+
+
+def test_cli_refuses_a_huge_resolution_in_one_line(capsys):
+    argv = ["verify", "weak-ironing", "sin(x)", "--period", "2*pi", "--resolution", "1e9"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "6.28e+09 samples" in err

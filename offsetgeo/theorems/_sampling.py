@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from .._grid import MAX_WORK
 from .._morphology import hemisphere_closing, hemisphere_dilation
 from .._numerics import grid_local_extrema, mesh, minimize_bounded
 from .._offset import offset_minimum
@@ -90,6 +91,11 @@ def derivative_bounds(f, pts):
 
 
 
+def _ceil(x: float) -> float:
+    """``ceil(x)`` as an int, or ``inf`` past 2**62 (no overflow, no huge int)."""
+    return math.ceil(x) if x < 2.0**62 else math.inf
+
+
 def sample_graph(f, *, periods=None, box=None, margin=0.0, resolution=None, quick=False):
     """Samples of f: one period (periodic) or ``box`` widened by ``margin`` on each side."""
     d = f.dim
@@ -97,29 +103,32 @@ def sample_graph(f, *, periods=None, box=None, margin=0.0, resolution=None, quic
     res = float(res)
     if not math.isfinite(res) or res <= 0:
         raise ValueError(f"resolution must be positive, got {resolution!r}")
-    axes, core, spacing = [], [], []
-    if periods is not None:
-        for p in periods:
-            n = max(int(math.ceil(p * res)), 16)
-            h = p / n
-            axes.append(h * np.arange(n))
-            core.append(slice(0, n))
-            spacing.append(h)
-        periodic = True
-    else:
-        box = np.asarray(box, dtype=float)
-        for lo, hi in box:
-            n_core = max(int(math.ceil((hi - lo) * res)), 8)
-            h = (hi - lo) / n_core
-            k = int(math.ceil(margin / h)) + 1 if margin > 0 else 0
-            axes.append(lo + h * np.arange(-k, n_core + k + 1))
-            core.append(slice(k, k + n_core + 1))
-            spacing.append(h)
-        periodic = False
-    total = int(np.prod([len(a) for a in axes]))
+    # the grid's size first, in floats: a huge resolution must be refused before allocating
+    periodic = periods is not None
+    lengths = list(periods) if periodic else [hi - lo for lo, hi in np.asarray(box, float)]
+    starts = [0.0] * d if periodic else [lo for lo, _ in np.asarray(box, float)]
+    counts = [max(_ceil(length * res), 16 if periodic else 8) for length in lengths]
+    spacing = [length / n for length, n in zip(lengths, counts)]
+    pads = [0 if periodic or margin <= 0 else (_ceil(margin / h) + 1 if h > 0 else math.inf)
+            for h in spacing]
+    total = math.prod(n + (0 if periodic else 2 * k + 1) for n, k in zip(counts, pads))
     if total > MAX_GRID[d]:
-        raise ValueError(f"the sampling grid would need {total} samples (limit {MAX_GRID[d]}): "
-                         "lower the largest radius, the window or the resolution")
+        raise ValueError(f"the sampling grid would need {total:.3g} samples at resolution "
+                         f"{res:.6g} per unit (limit {MAX_GRID[d]}): lower the resolution, the "
+                         "largest radius or the window")
+    cost = (f.cost(0) or 0) + (f.cost(2) or 0)
+    if total * cost > MAX_WORK:
+        raise ValueError(f"sampling {f} on the verifier's grid would cost {total * cost:.3g} "
+                         f"tape instructions ({total:.3g} samples × {cost} for the value and its "
+                         f"derivatives; the bound is {MAX_WORK:.3g}, about 5 s): lower the "
+                         "resolution or the window, or simplify the expression")
+    if periodic:
+        axes = [h * np.arange(n) for h, n in zip(spacing, counts)]
+        core = [slice(0, n) for n in counts]
+    else:
+        axes = [lo + h * np.arange(-k, n + k + 1) for lo, h, n, k in zip(starts, spacing, counts,
+                                                                        pads)]
+        core = [slice(k, k + n + 1) for n, k in zip(counts, pads)]
     pts = mesh(axes)
     with np.errstate(all="ignore"):
         v, = f.evaluate(pts, 0)
