@@ -17,10 +17,20 @@ from offsetgeo.theorems._sampling import fit_exponent
 from .._rolling_ball import rolling_ball
 
 __all__ = ["DriverSteps", "driver_steps", "derivatives", "shape_operator", "first_order_steps",
-           "centre_x", "usam_steps", "rate_margin", "odd_part"]
+           "centre_x", "usam_steps", "rate_margin", "odd_part", "asymptotic_sweep",
+           "DRIVER_TOL", "SPREAD", "SHIFTS"]
 
 #: footpoint tolerance of the driver in the verifiers
 DRIVER_TOL = 1e-13
+
+#: the sweep is in the asymptotic regime when the next term shifts the local order (the slope
+#: between consecutive η) by at most this at the top of the sweep — so the fitted order is
+#: within ORDER_BAND of the limit; else the sweep moves down ×10. The shift is linear in η,
+#: so it is estimated from the spread of the local orders: spread / (1 − η_lo/η_hi) over the
+#: midpoints η_lo < η_hi of the first and last pairs.
+SPREAD = 0.2
+#: at most this many moves down
+SHIFTS = 2
 
 
 class DriverSteps(NamedTuple):
@@ -90,6 +100,39 @@ def odd_part(step, centre, offsets):
     """``(Φ(θ* + δ) − Φ(θ* − δ)) / 2`` for each row δ of ``offsets``: the linear part of a
     map ``Φ`` at ``θ*`` up to O(δ³) (the quadratic terms cancel)."""
     return 0.5 * (step(centre + offsets) - step(centre - offsets))
+
+
+def _local_orders(lrs, errors, floor):
+    """Slopes of log(error) between consecutive η, per row (NaN where unresolved)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e = np.where(errors > floor, errors, np.nan)
+        return np.diff(np.log(e), axis=1) / np.diff(np.log(lrs))
+
+
+def asymptotic_sweep(measure, lrs, floor, order, *, factor=10.0, shifts=SHIFTS):
+    """``errors = measure(lrs)`` (n, k) on a sweep moved down by ``factor`` (at most
+    ``shifts`` times) until, at every row, the shift of the local order at the top of the
+    sweep estimated from their spread is at most :data:`SPREAD` — or the errors expected
+    after the next move (``÷ factor^order``) would reach ``floor``.
+
+    Returns ``(lrs, errors, moves)``.
+    """
+    if lrs.size < 3:                     # one local order: no spread to judge by
+        return lrs, measure(lrs), 0
+    mids = np.sqrt(lrs[1:] * lrs[:-1])
+    stretch = 1.0 / (1.0 - mids[0] / mids[-1])
+    for shift in range(shifts + 1):
+        errors = measure(lrs)
+        local = _local_orders(lrs, errors, floor)
+        with np.errstate(invalid="ignore"):
+            spread = np.nanmax(local, axis=1, initial=-np.inf) - np.nanmin(local, axis=1,
+                                                                             initial=np.inf)
+        settled = not np.any(np.nan_to_num(spread, nan=0.0, neginf=0.0) * stretch > SPREAD)
+        lowest = np.nanmin(np.where(errors > floor, errors, np.nan), initial=np.inf)
+        if settled or shift == shifts or lowest / factor ** order <= floor:
+            return lrs, errors, shift
+        lrs = lrs / factor
+    return lrs, errors, shift  # pragma: no cover - the loop always returns
 
 
 def rate_margin(x, errors, lo, hi, floor=0.0):
