@@ -195,14 +195,20 @@ def test_one_step_from_a_reachable_point_penetrates_by_O_eta(expr, over):
     assert margin >= 0, (pen, order)
 
 
-@settings(max_examples=6)
+@settings(max_examples=4, deadline=None)
 @given(st.floats(0.09, 0.12), st.floats(11.0, 14.0), st.floats(1.0, 2.5))
 def test_ironing_of_runs_by_large_balls(amplitude, omega, x0):
-    """Ripples steep enough to trap (Aω ≥ 1 > |f'| on the path, so f + φ has local minima
-    everywhere): the ball of ρ_c/2 is caught in them, the ball of 8ρ_c follows f's run."""
+    """Ripples steep enough to trap (Aω ≥ 1 > |f'|, so f + φ has a local minimum in every
+    period): the ball of ρ_c/2 sees them all and stops in one near x0. A ball of ρ = 0.9 rests
+    on crests one wavelength L = 2π/ω ≤ 0.57 apart: over each period the ironed f + φ is an
+    arc of radius ρ whose slope differs from the tilt by at most (L/2)/sqrt(ρ² − L²/4) ≤ 0.33,
+    less than |f'| = |x|/sqrt(1 + x²) for |x| > 0.35, so that ball is not trapped on the way
+    down and follows f's run (f's own curvature is ≤ 1 < 1/ρ)."""
     phi = f"{amplitude:.4f}*sin({omega:.3f}*x)"
-    rep = dynamics.trajectory_ironing("sqrt(1 + x**2)", phi, x0, steps=50, quick=True)
-    assert rep.measured[2] < rep.measured[0], rep.notes       # radii (0.5, 2, 8) ρ_c
+    rho_c = 1.0 / (amplitude * omega ** 2)        # critical radius of φ; f's is 1
+    rep = dynamics.trajectory_ironing("sqrt(1 + x**2)", phi, x0, radii=[rho_c / 2, 0.9],
+                                      steps=40)
+    assert rep.measured[1] < rep.measured[0], rep.notes
 
 
 # ------------------------------------------------------------------ rbo verify
