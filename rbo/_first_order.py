@@ -1,6 +1,6 @@
 """The first-order RBO step: no projection, one linear solve with ``I − ρW``.
 
-To first order in η one RBO step is (``docs/dynamics.md``, MATH.md "RBO dynamics")::
+To first order in η one RBO step is (``docs/math.md``, "RBO dynamics"; ``docs/dynamics.md``)::
 
     θ' = θ − η (I − ρW)⁻¹ G,     W = (1/s) (I + G Gᵀ)⁻¹ ∇²F,   s = sqrt(1 + |G|²)
 

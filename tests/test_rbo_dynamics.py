@@ -25,12 +25,12 @@ def _kappa_max(f, theta):
     return float(offsetgeo.principal_curvatures(f, np.atleast_2d(theta))[0, 0])
 
 
-# ------------------------------------------------------------------ MATH.md's own numbers
+# ------------------------------------------------------------------ the worked example
 
 
-def test_math_md_offset_descent_numbers():
-    """MATH.md: on cos x + ¼cos 3x at θ = 0.4, ρ = 0.2 the error is 4.6e-5 at η = 0.01 and
-    4.6e-7 at η = 0.001."""
+def test_worked_example_of_offset_descent():
+    """docs/dynamics.md's worked example (also the statement's own check when it was derived):
+    on cos x + ¼cos 3x at θ = 0.4, ρ = 0.2 the error is 4.6e-5 at η = 0.01, 4.6e-7 at 0.001."""
     rep = dynamics.offset_descent("cos(x) + 0.25*cos(3*x)", 0.2, thetas=[0.4],
                                   lrs=[1e-3, 1e-2])
     err = rep.arrays["error"][0]

@@ -1,4 +1,4 @@
-"""Numerical verification of RBO's own propositions (MATH.md, "RBO dynamics").
+"""Numerical verification of RBO's own propositions (``docs/math.md``, "RBO dynamics").
 
 Each verifier measures what one statement claims about the optimizer's steps or runs (the
 driver :func:`rbo.rolling_ball` with exact, certified projections) against an independent

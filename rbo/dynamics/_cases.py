@@ -24,7 +24,7 @@ STATEMENTS = {
     "rbo-ironing": trajectory_ironing,
 }
 
-#: statement -> list of (args, kwargs); MATH.md's own check first where it gives one
+#: statement -> list of (args, kwargs); the worked example of docs/dynamics.md first
 DEFAULT_CASES = {
     "rbo-offset-descent": [
         (("cos(x) + 0.25*cos(3*x)", 0.2), {}),

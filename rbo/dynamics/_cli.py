@@ -14,7 +14,7 @@ from ._cases import STATEMENTS, cases
 
 __all__ = ["HELP", "add_arguments", "run"]
 
-HELP = ("verify RBO's propositions (the dynamics of MATH.md) and the seeds' theorems "
+HELP = ("verify RBO's propositions (the dynamics of docs/math.md) and the seeds' theorems "
         "numerically")
 
 

@@ -19,8 +19,8 @@ from ._registry import FigureResult, figure, new_figure
 
 __all__ = ["rbo_stability", "rbo_first_order", "STABILITY_PAIRS", "FIRST_ORDER_CASE"]
 
-#: (η, ρ) of the stability figure
-STABILITY_PAIRS = ((0.1, 0.3), (0.1, 0.1), (0.5, 0.05))
+#: (η, ρ) of the stability figure: one η (gradient descent's, drawn for contrast) and three ρ
+STABILITY_PAIRS = ((0.1, 0.3), (0.1, 0.1), (0.1, 0.03))
 
 #: the loss, radius, start, horizon η·N and minimum of the first-order figure
 FIRST_ORDER_CASE = {"f": "cos(x) + 0.25*cos(3*x)", "rho": 0.2, "theta0": 0.4, "horizon": 2.0,
@@ -63,6 +63,9 @@ def rbo_stability(quick):
                               "max_error": float(np.max(np.abs(meas - multiplier(pts, lr, rho))))})
     lam = np.linspace(lo, 25.0, 50)
     ax.plot(lam, 1 - 0.1 * lam, color="0.45", lw=0.9, ls="--", label="GD, η = 0.1")
+    ax.axvline(2 / 0.1, color="0.45", lw=0.8, ls=":")
+    ax.plot([], [], color="0.3", lw=0.8, ls=":", label=r"threshold $2/(\eta + 2\rho)$")
+    ax.plot([], [], "o", ms=3.5, mfc="white", mec="0.3", label="measured (exact RBO)")
     ax.axhline(-1.0, color="0.3", lw=0.7)
     ax.axhline(1.0, color="0.3", lw=0.7)
     ax.set_xlim(lo, 21.5)
@@ -78,7 +81,7 @@ def rbo_stability(quick):
                f"{worst:.1g} of the curve, saddle directions (λ < 0) included. The run is "
                "stable where |m| < 1 (shaded): up to λ = 2/(η + 2ρ) (dotted: "
                f"{thresholds}), below the focal sharpness 1/ρ where m → −∞, and far below "
-               "gradient descent's 2/η (dashed: GD with η = 0.1, stable up to 20).")
+               "gradient descent's 2/η (dashed: GD with the same η = 0.1, stable up to 20).")
     return FigureResult(fig, data, caption)
 
 
@@ -131,13 +134,15 @@ def rbo_first_order(quick):
     _slope(ax1, lrs, np.array(dist["first-order (CG)"]), 1, "slope 1")
     ax1.set_xlabel(r"learning rate $\eta$ (same horizon $\eta N$ = " + f"{c['horizon']:g})")
     ax1.set_ylabel(r"$\max_t |\theta_t - \theta_t^{\mathrm{RBO}}|$")
-    ax1.set_title(f"(a) from θ₀ = {c['theta0']:g}, ρ = {rho:g}", fontsize="medium")
+    ax1.set_title(f"(a) f = cos x + ¼ cos 3x, from θ₀ = {c['theta0']:g}, ρ = {rho:g}",
+                  fontsize="medium")
     ax1.legend(loc="lower right", fontsize="small")
     for k, (name, d) in enumerate(near.items()):
         ax2.loglog(radii, d, marker=markers[k], ms=3.5, color=gplot.PALETTE[4 + k], lw=1.0,
                    label=f"RBO vs {name}")
         _slope(ax2, radii, np.array(d), 2 if k == 0 else 1, f"slope {2 if k == 0 else 1}")
-    ax2.set_xlabel(r"radius $\rho$ (η = " + f"{c['sam_lr']:g})")
+    ax2.set_xlabel(r"radius $\rho$ (η = " + f"{c['sam_lr']:g}, {c['sam_steps']} steps)")
+    ax2.set_ylabel(r"$\max_t |\theta_t - \theta_t^{\mathrm{RBO}}|$")
     ax2.set_title(f"(b) near the minimum θ* = π, from θ* + {c['sam_start']:g}",
                   fontsize="medium")
     ax2.legend(loc="lower right", fontsize="small")
@@ -150,7 +155,7 @@ def rbo_first_order(quick):
     data = {"case": c, "lr": lrs, "distance": dist, "radii": radii, "near_minimum": near,
             "lambda": lam, "slope_first_order": slope_fo, "slope_usam": slope_sam,
             "slope_gd": slope_gd}
-    caption = ("(a) Over a fixed horizon ηN, the first-order step θ − η(I − ρW)⁻¹g (conjugate "
+    caption = (f"On f = {c['f']}. (a) Over a fixed horizon ηN, the first-order step θ − η(I − ρW)⁻¹g (conjugate "
                f"gradients, no projection) stays within O(η) of exact RBO (fitted slope "
                f"{slope_fo:.2f}; its one-step error is O(η²), `rbo verify rbo-first-order`). "
                "Truncated Neumann series and unnormalised SAM follow other flows: their "
