@@ -55,6 +55,25 @@ def _lrs(lrs, quick):
     return lrs
 
 
+def _one_step_inputs(name, f, radius, thetas, lrs, period, domain, points, quick):
+    """The checked inputs of a one-step verifier: ``(t0, f, lrs, objective, contact points)``
+    (the points given, or :func:`sample_points`)."""
+    t0, (f,), _ = verifier_inputs(name, (1, 2), None, (f, dict(period=period, domain=domain)))
+    pts = (sample_points(f, radius, max(points // (2 if quick else 1), 4)) if thetas is None
+           else np.asarray(thetas, dtype=float).reshape(-1, f.dim))
+    return t0, f, _lrs(lrs, quick), as_objective(f), pts
+
+
+def _second_order_sweep(measure, lrs, floor, n):
+    """:func:`asymptotic_sweep` of an O(η²) error at ``n`` points, and the fitted order and
+    its margin above ``2 − ORDER_BAND`` per point: ``(lrs, errors, shifts, order, margin)``."""
+    lrs, errors, shifts = asymptotic_sweep(measure, lrs, floor, 2)
+    fits = [rate_margin(lrs, errors[k], 2.0 - ORDER_BAND, math.inf, floor) for k in range(n)]
+    order = np.array([p for p, _ in fits], dtype=float).reshape(-1)
+    margin = np.array([m for _, m in fits], dtype=float).reshape(-1)
+    return lrs, errors, shifts, order, margin
+
+
 def sample_points(f, radius, count, *, min_grad=1e-2, max_rho_kappa=0.8):
     """Contact points for one-step statements: a grid over ``f.sample_box`` (``count``
     points in 1-D, ``⌈√count⌉²`` in 2-D), kept where ``|∇f| ≥ min_grad`` (the step moves),
@@ -224,12 +243,8 @@ def offset_descent(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=
     >>> rep.holds, round(float(rep.measured[0]), 1)
     (True, 2.0)
     """
-    t0, (f,), _ = verifier_inputs("offset_descent", (1, 2), None,
-                                  (f, dict(period=period, domain=domain)))
-    lrs = _lrs(lrs, quick)
-    obj = as_objective(f)
-    pts = (sample_points(f, radius, max(points // (2 if quick else 1), 4)) if thetas is None
-           else np.asarray(thetas, dtype=float).reshape(-1, f.dim))
+    t0, f, lrs, obj, pts = _one_step_inputs("offset_descent", f, radius, thetas, lrs, period,
+                                            domain, points, quick)
     notes, arrays = [], {"thetas": pts}
     if pts.shape[0] == 0:
         nan = np.full(1, np.nan)
@@ -252,11 +267,7 @@ def offset_descent(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=
 
     floor = FLOOR * (1 + np.abs(x).max())
     given = lrs
-    lrs, errors, shifts = asymptotic_sweep(measure, lrs, floor, 2)
-    fits = [rate_margin(lrs, errors[k], 2.0 - ORDER_BAND, math.inf, floor)
-            for k in range(pts.shape[0])]
-    order = np.array([p for p, _ in fits])
-    margin = np.array([m for _, m in fits])
+    lrs, errors, shifts, order, margin = _second_order_sweep(measure, lrs, floor, pts.shape[0])
     seen = np.isfinite(order)
     holds = (grad_ok and bool(np.all(margin[seen] >= 0))) if seen.any() else None
     if not seen.all():
@@ -370,12 +381,8 @@ def first_order(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=Non
     >>> rep.holds, round(float(rep.measured[0]), 1)
     (True, 2.0)
     """
-    t0, (f,), _ = verifier_inputs("first_order", (1, 2), None,
-                                  (f, dict(period=period, domain=domain)))
-    lrs = _lrs(lrs, quick)
-    obj = as_objective(f)
-    pts = (sample_points(f, radius, max(points // (2 if quick else 1), 4)) if thetas is None
-           else np.asarray(thetas, dtype=float).reshape(-1, f.dim))
+    t0, f, lrs, obj, pts = _one_step_inputs("first_order", f, radius, thetas, lrs, period,
+                                            domain, points, quick)
 
     def measure(sweep):
         errors = np.empty((pts.shape[0], sweep.size))
@@ -387,11 +394,7 @@ def first_order(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=Non
 
     floor = FLOOR * (1 + np.abs(pts).max(initial=0.0))
     given = lrs
-    lrs, errors, shifts = asymptotic_sweep(measure, lrs, floor, 2)
-    fits = [rate_margin(lrs, errors[k], 2.0 - ORDER_BAND, math.inf, floor)
-            for k in range(pts.shape[0])]
-    order = np.array([p for p, _ in fits]).reshape(-1)
-    margin = np.array([m for _, m in fits]).reshape(-1)
+    lrs, errors, shifts, order, margin = _second_order_sweep(measure, lrs, floor, pts.shape[0])
     seen = np.isfinite(order)
     holds = bool(np.all(margin[seen] >= 0)) if seen.any() else None
     arrays = {"lr": lrs, "thetas": pts, "error": errors, "error_over_lr2": errors / lrs ** 2}
