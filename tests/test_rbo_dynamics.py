@@ -17,6 +17,7 @@ from rbo.cli import main
 from rbo.dynamics import _local, _stability
 from rbo._rolling_ball import step_target
 from rbo.dynamics._steps import derivatives, rate_margin, shape_operator
+from rbo.figures import _stability as figures_stability
 
 from conftest import functions_2d, periodic_functions_1d
 
@@ -249,3 +250,35 @@ def test_the_default_cases_cover_every_statement_dynamics_first():
     first_geometry = names.index(next(iter(offsetgeo.theorems.STATEMENTS)))
     assert set(names[:first_geometry]) == set(dynamics.STATEMENTS)
     assert set(names[first_geometry:]) == set(offsetgeo.theorems.STATEMENTS)
+
+
+# ------------------------------------------------------------------ the figures' data
+
+
+def test_stability_figure_puts_the_measured_multipliers_on_the_curves():
+    data = figures_stability.rbo_stability(True).data
+    for pair in data["pairs"]:
+        lr, rho = pair["lr"], pair["rho"]
+        assert pair["threshold"] == pytest.approx(2 / (lr + 2 * rho), rel=1e-15)
+        # the odd part at ±δ is m + c δ² + O(δ⁴): its error is a third of the change from δ
+        # to 2δ (3cδ²); allowed: that change, plus the driver's tolerance over δ
+        delta = 1e-4
+        again = figures_stability._measured_multipliers(pair["lambda"], lr, rho, 2 * delta)
+        allowed = np.abs(again - pair["measured"]) + 1e3 * 1e-13 / delta
+        assert np.all(np.abs(pair["measured"] - pair["predicted"]) <= allowed)
+        # points on both sides of the threshold: the figure shows the crossing of m = −1
+        assert np.any(pair["measured"] > -1) and np.any(pair["measured"] < -1)
+
+
+def test_first_order_figure_slopes_are_the_stated_orders():
+    """Distance over a fixed horizon: O(η) for the first-order step (O(η²) per step, 1/η
+    steps); near the minimum O(ρ²) for unnormalised SAM and O(ρ) for GD — each within the
+    verifiers' band ORDER_BAND of its order."""
+    data = figures_stability.rbo_first_order(True).data
+    band = _local.ORDER_BAND
+    assert abs(data["slope_first_order"] - 1) <= band
+    assert abs(data["slope_usam"] - 2) <= band and abs(data["slope_gd"] - 1) <= band
+    # the one-term truncation keeps a bias that does not shrink with η: it ends farther
+    # from RBO than CG does, by more than the CG distance itself
+    d = data["distance"]
+    assert d["Neumann, 1 term"][0] > 2 * d["first-order (CG)"][0]

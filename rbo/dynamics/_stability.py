@@ -38,8 +38,10 @@ def multiplier(lam, lr, radius):
 
     Examples
     --------
-    >>> multiplier(2.0, 0.1, 0.2), multiplier(-1.0, 0.1, 0.2)   # 1 - 0.2/0.6; 1 + 0.1/1.2
-    (0.6666666666666667, 1.0833333333333333)
+    >>> round(multiplier(2.0, 0.1, 0.2), 12), round(multiplier(-1.0, 0.1, 0.2), 12)
+    (0.666666666667, 1.083333333333)
+
+    (``1 − 0.2/0.6`` at a minimum, ``1 + 0.1/1.2`` along a saddle's negative direction.)
     """
     lam = np.asarray(lam, dtype=float)
     out = 1.0 - lr * lam / (1.0 - radius * lam)
@@ -138,7 +140,7 @@ def linear_stability(dims=(1, 2, 5, 10, 20), lr=0.1, radius=0.3, *, seed=0, delt
     Examples
     --------
     >>> rep = linear_stability(dims=(1, 3), steps=60)
-    >>> rep.holds, rep.arrays["above"][0] > 1 > 0.01 > rep.arrays["below"][0]
+    >>> rep.holds, bool(rep.arrays["above"][0] > 1 > 0.01 > rep.arrays["below"][0])
     (True, True)
     """
     if quick:

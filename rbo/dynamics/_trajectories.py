@@ -92,7 +92,9 @@ def trajectory_reachability(f, radius, theta0, lrs=None, *, horizon=3.0, period=
     --------
     >>> rep = trajectory_reachability("sin(x) + 0.3*sin(5*x)", 0.5, [0.3], [0.02, 0.01],
     ...                               period="2*pi")
-    >>> rep.holds, bool(rep.arrays["penetration"][1] < rep.arrays["penetration"][0])
+    >>> rep.arrays["lr"].tolist()                  # sorted ascending
+    [0.01, 0.02]
+    >>> rep.holds, bool(rep.arrays["penetration"][0] < rep.arrays["penetration"][1])
     (True, True)
     """
     t0, (f,), _ = verifier_inputs("trajectory_reachability", (1, 2), None,
