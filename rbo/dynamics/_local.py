@@ -228,8 +228,8 @@ def offset_descent(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=
     -------
     report : TheoremReport
         ``radii``: ρ per learning rate; ``measured`` (k,): the fitted order at each point;
-        ``bound``: ``2 − ORDER_BAND`` (a lower bound); ``margin = order − bound``. ``arrays``: ``lr``, ``thetas``,
-        ``error`` (k, n), ``gradient_error`` and ``gradient_tolerance``, and for the ironed
+        ``bound``: ``2 − ORDER_BAND`` (a lower bound); ``margin = order − bound``.
+        ``arrays``: ``lr``, ``thetas``, ``error`` (k, n), ``gradient_error`` and ``gradient_tolerance``, and for the ironed
         comparison ``ironed_error`` (n, m), ``ironed_defined`` (n, m).
 
     See Also
@@ -290,8 +290,8 @@ def offset_descent(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=
     rate = {"exponent": _median(order), "claimed_exponent": 2, "band": ORDER_BAND}
     return make_report("rbo-offset-descent", case_label(f), "theorem", holds,
                        np.full(lrs.size, radius), np.full(order.shape, 2.0 - ORDER_BAND), order,
-                       margin, 0.0, "lower", rate, {"contact points reachable, ρκ ≤ 0.8": True}, arrays,
-                       notes, claim, observed, t0)
+                       margin, 0.0, "lower", rate, {"contact points reachable, ρκ ≤ 0.8": True},
+                       arrays, notes, claim, observed, t0)
 
 
 def _ironed_comparison(f, obj, radius, lrs, quick, arrays, notes):
@@ -367,8 +367,8 @@ def first_order(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=Non
     Returns
     -------
     report : TheoremReport
-        ``measured``: fitted order per point; ``bound``: ``2 − ORDER_BAND``; ``arrays``: ``lr``, ``thetas``, ``error``
-        (k, n), ``error_over_lr2`` (the constant of the O(η²)).
+        ``measured``: fitted order per point; ``bound``: ``2 − ORDER_BAND``; ``arrays``:
+        ``lr``, ``thetas``, ``error`` (k, n), ``error_over_lr2`` (the constant of the O(η²)).
 
     See Also
     --------
@@ -410,8 +410,8 @@ def first_order(f, radius=0.2, thetas=None, lrs=None, *, period=None, domain=Non
     rate = {"exponent": _median(order), "claimed_exponent": 2, "band": ORDER_BAND}
     return make_report("rbo-first-order", case_label(f), "theorem", holds,
                        np.full(lrs.size, radius), np.full(order.shape, 2.0 - ORDER_BAND), order,
-                       margin, 0.0, "lower", rate, {"ρκ_max ≤ 0.8 at the contact points": True}, arrays,
-                       notes, claim, observed, t0)
+                       margin, 0.0, "lower", rate, {"ρκ_max ≤ 0.8 at the contact points": True},
+                       arrays, notes, claim, observed, t0)
 
 
 #: slack of the SAM-limit orders beyond their exact linear-order band (O(δ²) remainders of

@@ -81,8 +81,8 @@ def rbo_stability(quick):
     caption = ("Along an eigenvector of the Hessian at a minimum one RBO step multiplies the "
                "offset by m = 1 − ηλ/(1 − ρλ) (curves); circles: the exact driver's step on "
                "½λθ² (odd part of one step at ±1e-4), within "
-               f"{worst:.1g} of the curve (λ up to m = −3), saddle directions (λ < 0) included. The run is "
-               "stable where |m| < 1 (shaded): up to λ = 2/(η + 2ρ) (dotted: "
+               f"{worst:.1g} of the curve (λ up to m = −3), saddle directions (λ < 0) "
+               "included. The run is stable where |m| < 1 (shaded): up to λ = 2/(η + 2ρ) (dotted: "
                f"{thresholds}), below the focal sharpness 1/ρ where m → −∞, and far below "
                "gradient descent's 2/η (dashed: GD with the same η = 0.1, stable up to 20).")
     return FigureResult(fig, data, caption)
@@ -158,16 +158,18 @@ def rbo_first_order(quick):
     data = {"case": c, "lr": lrs, "distance": dist, "radii": radii, "near_minimum": near,
             "lambda": lam, "slope_first_order": slope_fo, "slope_usam": slope_sam,
             "slope_gd": slope_gd}
-    caption = (f"On f = {c['f']}. (a) Over a fixed horizon ηN, the first-order step θ − η(I − ρW)⁻¹g (conjugate "
-               f"gradients, no projection) stays within O(η) of exact RBO (fitted slope "
+    caption = (f"On f = {c['f']}. (a) Over a fixed horizon ηN, the first-order step "
+               "θ − η(I − ρW)⁻¹g (conjugate gradients, no projection) stays within O(η) of exact RBO (fitted slope "
                f"{slope_fo:.2f}; its one-step error is O(η²), `rbo verify rbo-first-order`). "
                "Truncated Neumann series and unnormalised SAM follow other flows, so their "
                "distance stops shrinking with η (1 term: the omitted (ρW)²(I − ρW)⁻¹g, "
                "O((ρκ)²); unnormalised SAM: the missing metric factor (I + ggᵀ)⁻¹/s, O(ρ|g|²κ)): "
                f"{dist['Neumann, 1 term'][0]:.2g} and {dist['unnormalised SAM'][0]:.2g} at the "
-               f"smallest η, against {dist['first-order (CG)'][0]:.2g} for CG. (b) Near a minimum the roles reverse: over 60 steps from "
-               f"θ* + 0.01, unnormalised SAM is O(ρ²) from RBO (slope {slope_sam:.2f}) and "
-               f"gradient descent O(ρ) (slope {slope_gd:.2f}). Dashed: reference slopes.")
+               f"smallest η, against {dist['first-order (CG)'][0]:.2g} for CG. (b) Near a "
+               f"minimum the roles reverse: over {c['sam_steps']} steps from θ* + "
+               f"{c['sam_start']:g}, unnormalised SAM is O(ρ²) from RBO (slope "
+               f"{slope_sam:.2f}) and gradient descent O(ρ) (slope {slope_gd:.2f}). Dashed: "
+               "reference slopes.")
     return FigureResult(fig, data, caption)
 
 
