@@ -29,8 +29,10 @@ Examples
 """
 
 from ._registry import FIGURES, FigureResult, FigureSpec, figure, new_figure
-from . import _dynamics, _geometry, _theorems, _stability  # noqa: F401  (register the figures, in order)
+from . import _dynamics, _geometry, _theorems, _stability
 from ._make import FORMATS, Made, Summary, make
 
 __all__ = ["FIGURES", "figure", "FigureResult", "FigureSpec", "new_figure", "make", "Made",
            "Summary", "FORMATS"]
+
+_REGISTERED = (_dynamics, _geometry, _theorems, _stability)   # importing them registers, in order
