@@ -75,7 +75,8 @@ class RollingBallState(NamedTuple):
 def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
                  loss_scale: float = 1.0, *, tol: float = 1e-10, max_iter: Optional[int] = None,
                  dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3,
-                 hessian: str = "secant", certify="auto") -> Optimizer:
+                 hessian: str = "secant", certify="auto", rtol: float = 0.0,
+                 max_evals: Optional[int] = None) -> Optimizer:
     """The rolling ball optimizer.
 
     Parameters
@@ -89,7 +90,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     variant : {"footpoint", "distance"}
     loss_scale : float
         λ > 0: the ball rolls on the graph of ``λ f``.
-    tol, max_iter, dense_max, paper_steps, paper_lr, hessian
+    tol, max_iter, dense_max, paper_steps, paper_lr, hessian, rtol, max_evals
         Passed to :func:`rbo.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
     certify : {"auto", True, False}
         RBO is defined with the *nearest* point of the graph. The ``newton`` and
@@ -129,7 +130,8 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     check_choice(variant, "variant", VARIANTS)
     opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol,
                                 max_iter=max_iter, dense_max=dense_max, hessian=hessian,
-                                paper_steps=paper_steps, paper_lr=paper_lr, certify=certify)
+                                paper_steps=paper_steps, paper_lr=paper_lr, certify=certify,
+                                rtol=rtol, max_evals=max_evals)
     if variant == "distance" and not is_constant(radius_s):
         raise ValueError("the distance variant uses the radius only for the initial centre; "
                          "pass a constant radius (or use variant='footpoint' for a schedule)")
