@@ -23,7 +23,7 @@ from ._compat import array_namespace
 from offsetgeo import normal_point
 from offsetgeo._validation import check_choice
 
-from ._footpoint import _solve, check_solver_options
+from ._footpoint import _scaled, _solve, check_solver_options
 from ._optimizer import BallStepInfo, Optimizer
 from .schedules import as_schedule, check_value, is_constant
 
@@ -156,7 +156,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
             evals += 1
         if g.shape != theta.shape:
             raise ValueError(f"objective gradient has shape {g.shape}, expected {theta.shape}")
-        F, G = lam * f, lam * g
+        F, G = _scaled(lam, f, g)
         d = theta.shape[0]
         centre, x_new, y_new = step_target(theta, F, G, eta, rho)
         if variant == "distance":
