@@ -36,7 +36,7 @@ def small_net(activation="tanh", seed=0):
 
 
 def centre(theta, f, g, radius):
-    """``c = (θ, f) + ρ (−g, 1)/s`` (MATH.md)."""
+    """``c = (θ, f) + ρ (−g, 1)/s`` (docs/math.md)."""
     s = math.sqrt(1 + g @ g)
     return np.concatenate([theta - radius * g / s, [f + radius / s]])
 
