@@ -9,24 +9,7 @@ import offsetgeo
 import rbo
 from rbo import ArrayObjective, solve_footpoint
 
-
-class Counting:
-    """Counts the calls an optimizer makes (independent of the solvers' own bookkeeping)."""
-
-    def __init__(self, obj, with_hvp=True):
-        self.obj, self.n = obj, 0
-        if with_hvp:
-            self.hvp = self._hvp
-        else:
-            self.hvp = None
-
-    def value_and_grad(self, t):
-        self.n += 1
-        return self.obj.value_and_grad(t)
-
-    def _hvp(self, t, v):
-        self.n += 1
-        return self.obj.hvp(t, v)
+from conftest import Counting
 
 
 def sine_obj(A=1.0, w=1.0):

@@ -1,29 +1,17 @@
 """What a footpoint solve costs and what it returns on networks: the relative stopping rule,
 the evaluation cap, Anderson-accelerated Gauss–Newton, the paper loop's count, and the RBO
-step's geometry (checked against an independent least-squares solve and computed in R^{d+1})."""
+step's geometry (checked against an independent least-squares solve, the exact projection onto
+a quadratic's graph by its secular equation, and computed in R^{d+1})."""
 import math
 
 import numpy as np
 import pytest
-from scipy.optimize import least_squares
+from scipy.optimize import brentq, least_squares
 
 import rbo
 from rbo import ArrayObjective, solve_footpoint
 
-
-class Counting:
-    """Counts the oracle calls (independent of the solvers' bookkeeping)."""
-
-    def __init__(self, obj):
-        self.obj, self.n = obj, 0
-
-    def value_and_grad(self, t):
-        self.n += 1
-        return self.obj.value_and_grad(t)
-
-    def hvp(self, t, v):
-        self.n += 1
-        return self.obj.hvp(t, v)
+from conftest import Counting
 
 
 def small_net(activation="tanh", seed=0):
@@ -226,3 +214,67 @@ def test_bad_rtol_and_max_evals():
     with pytest.raises(ValueError, match="solver"):
         rbo.run_batched(rbo.losses.sine(), np.zeros(2), lr=0.1, radius=0.5, steps=1,
                         solver="anderson")
+
+
+# -- the exact projection onto the graph of a quadratic, by its secular equation -------------
+
+A_DIAG = np.geomspace(0.1, 30.0, 40)                  # f(θ) = ½ θᵀAθ, A = diag, d = 40
+
+
+def quadratic():
+    return ArrayObjective(lambda t: (0.5 * t @ (A_DIAG * t), A_DIAG * t),
+                          hvp=lambda t, v: A_DIAG * v)
+
+
+def quadratic_projection(x, y):
+    """Footpoint of ``(x, y)`` below the graph of ``½ θᵀAθ``: ``φ = (I + αA)⁻¹ x`` with ``α =
+    F(φ) − y > 0`` the root of ``h(α) = ½ Σ a_i x_i²/(1 + α a_i)² − y − α`` (decreasing on
+    α > 0 from ``h(0) = f(x) − y > 0``); unique because the epigraph is convex."""
+    def h(a):
+        return 0.5 * np.sum(A_DIAG * x * x / (1 + a * A_DIAG) ** 2) - y - a
+
+    top = 0.5 * x @ (A_DIAG * x) - y
+    alpha = brentq(h, 0.0, top, xtol=1e-15, rtol=1e-15)
+    return x / (1 + alpha * A_DIAG)
+
+
+@pytest.mark.parametrize("solver, dense_max", [("newton", 0), ("newton", 200), ("anderson", 0),
+                                               ("gauss-newton", 0)])
+@pytest.mark.parametrize("rtol", [0.0, 1e-2, 0.1])
+def test_quadratic_footpoint_against_the_secular_equation(solver, dense_max, rtol):
+    # an RBO step of η = 1, ρ = 0.05 where η λ_max = 30: the projection is far from the
+    # gradient step (as on the network, bench_netcost table 4) and D is stiff
+    obj = quadratic()
+    theta = np.random.default_rng(1).standard_normal(40) / np.sqrt(A_DIAG)
+    f, g, x, y = rbo_target(obj, theta, 1.0, 0.05)
+    exact = quadratic_projection(x, y)
+    r0 = np.linalg.norm(stationarity(obj, theta, x, y))
+    goal = max(1e-11, rtol * r0)
+    c = Counting(obj)
+    fp = solve_footpoint(c, x, y, theta, f, g, solver=solver, tol=1e-11, rtol=rtol,
+                         dense_max=dense_max)
+    r = np.linalg.norm(stationarity(obj, fp.theta, x, y))
+    assert fp.info.evals == c.n and math.isclose(fp.info.residual, r, rel_tol=1e-9, abs_tol=1e-15)
+    # D/2 has Hessian I + ggᵀ + (F − y)A ⪰ I where F ≥ y, so |φ − φ*| ≤ |r(φ)| on a segment
+    # above the level y (checked): the a-posteriori error bound, converged or not
+    seg = [fp.theta + s * (exact - fp.theta) for s in np.linspace(0, 1, 11)]
+    assert min(obj.value_and_grad(p)[0] for p in seg) > y
+    assert np.linalg.norm(fp.theta - exact) <= r * (1 + 1e-6) + 1e-13
+    # a converged solve meets its goal (so the error is within it); Newton always converges
+    # here, the first-order solvers may stop (line search, max_iter) and must then say so
+    assert fp.info.converged == (r <= goal * (1 + 1e-9))
+    if solver == "newton":
+        assert fp.info.converged, fp.info.message
+
+
+@pytest.mark.parametrize("solver", ["newton", "anderson", "gauss-newton"])
+def test_rbo_step_count_is_every_oracle_call(solver):
+    # at the step level: value_and_grad at θ_t on the new minibatch, every gradient and every
+    # Hessian-vector product of the solve (CG path: dense_max = 0), the returned point's
+    _, obj, theta = small_net()
+    opt = rbo.rolling_ball(2.0, 0.3, solver=solver, rtol=1e-2, dense_max=0)
+    state = opt.init(theta)
+    for _ in range(3):
+        c = Counting(obj)
+        state, info = opt.update(state, c, fresh=True)
+        assert info.evals == c.n >= 2 and info.converged
