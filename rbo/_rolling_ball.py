@@ -31,7 +31,7 @@ from offsetgeo import normal_point
 from offsetgeo._validation import check_choice, check_count
 
 from ._first_order import first_order_direction
-from ._footpoint import ObjectiveOracle, _solve, check_solver_options
+from ._footpoint import ObjectiveOracle, _scaled, _solve, check_solver_options
 from ._optimizer import BallStepInfo, Optimizer
 from .schedules import as_schedule, check_value, is_constant
 
@@ -83,7 +83,8 @@ class RollingBallState(NamedTuple):
 def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
                  loss_scale: float = 1.0, *, tol: float = 1e-10, max_iter: Optional[int] = None,
                  dense_max: int = 8, paper_steps: int = 100, paper_lr: float = 1e-3,
-                 hessian: str = "secant", certify="auto", terms: Optional[int] = 1,
+                 hessian: str = "secant", certify="auto", rtol: float = 0.0,
+                 max_evals: Optional[int] = None, terms: Optional[int] = 1,
                  fallback: str = "newton") -> Optimizer:
     """The rolling ball optimizer.
 
@@ -101,7 +102,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
     variant : {"footpoint", "distance"}
     loss_scale : float
         λ > 0: the ball rolls on the graph of ``λ f``.
-    tol, max_iter, dense_max, paper_steps, paper_lr, hessian
+    tol, max_iter, dense_max, paper_steps, paper_lr, hessian, rtol, max_evals
         Passed to :func:`rbo.solve_footpoint` (``paper_steps`` = K, ``paper_lr`` = s).
     terms : int or None
         ``solver="first-order"``: Neumann terms ``(ρW)^j G``, ``j = 1…terms`` (one HVP each;
@@ -175,7 +176,8 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         solver = fallback
     opts = check_solver_options(solver=solver, loss_scale=loss_scale, tol=tol,
                                 max_iter=max_iter, dense_max=dense_max, hessian=hessian,
-                                paper_steps=paper_steps, paper_lr=paper_lr, certify=certify)
+                                paper_steps=paper_steps, paper_lr=paper_lr, certify=certify,
+                                rtol=rtol, max_evals=max_evals)
     if variant == "distance" and not is_constant(radius_s):
         raise ValueError("the distance variant uses the radius only for the initial centre; "
                          "pass a constant radius (or use variant='footpoint' for a schedule)")
@@ -200,7 +202,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
             evals += 1
         if g.shape != theta.shape:
             raise ValueError(f"objective gradient has shape {g.shape}, expected {theta.shape}")
-        F, G = lam * f, lam * g
+        F, G = _scaled(lam, f, g)
         d = theta.shape[0]
         centre, x_new, y_new = step_target(theta, F, G, eta, rho)
         if variant == "distance":
