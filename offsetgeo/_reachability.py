@@ -186,7 +186,7 @@ class UnreachableSet(Result):
     window : ndarray (d, 2)
     intervals : ndarray (k, 2)
         1-D only: the components of ``U_ρ`` in the window, edges refined to ``edge_tol``
-        (a component touching a periodic window's ends wraps: ``hi > window end``).
+        (on a periodic window, all inside it: see ``wraps``).
     measure : float
         Total length (1-D) or area (2-D, from the grid) of ``U_ρ`` in the window.
     grid : tuple of ndarray

@@ -185,7 +185,8 @@ def test_unreachable_sets_against_a_brute_force_closing(made):
         eps = (K + (1 + L * L) ** 1.5 / rho) * h * h / 4 + L * h   # sampling error bound
         inside = np.zeros(n, dtype=bool)
         for lo, hi in entry["intervals"]:
-            inside |= ((x > lo) & (x < hi)) | ((x + TWO_PI > lo) & (x + TWO_PI < hi))
+            u = np.mod(x - lo, TWO_PI)                   # intervals lie in one period
+            inside |= u <= hi - lo                       # closed: [l, a+P] and [a, r] meet
         assert not np.any(gap[~inside] > 2 * eps), rho   # outside U_ρ: reachable
         assert np.all(inside[gap > 2 * eps]), rho        # certified unreachable: inside U_ρ
         if rho < d["rho_c"]:

@@ -100,13 +100,14 @@ def unreachable_sets(quick):
     fig, ax = new_figure(height=2.8)
     gplot.unreachable(f, rho, ax=ax, precomputed=sets)
     growing = bool(np.all(np.diff([U.measure for U in sets]) >= 0))
-    counts = "; ".join(f"ρ = {U.rho:.4g}: {len(U.intervals)} interval(s), |U_ρ| = {U.measure:.4f}"
-                       for U in sets)
+    counts = "; ".join(f"ρ = {U.rho:.4g}: {len(U.intervals) - int(U.wraps)} component(s), "
+                       f"|U_ρ| = {U.measure:.4f}" for U in sets)
     caption = (f"f = {WIGGLY} over one period; critical radius ρ_c = 1/max κ = {rc:.10f} "
                f"(curvature {1 / rc:.6g} at θ = {float(np.ravel(reach.witness)[0]):.6f}). "
                f"Bands: U_ρ = {{θ : f̄_ρ(θ) > f(θ)}} at "
                f"ρ = (0.8, 1.25, 2, 4, 8) × ρ_c, from global footpoint tests on 2048 points "
-               f"with edges refined to 1e-9 by bisection. Below ρ_c: "
+               f"with edges where the ball's penetration depth vanishes (Brent's method, to "
+               f"round-off; a component across the period end counted once). Below ρ_c: "
                f"{'empty' if all(U.empty for U in sets if U.rho < rc) else 'NOT empty'}; "
                f"measure {'growing' if growing else 'NOT monotone'} with ρ. {counts}.")
     data = {"function": WIGGLY, "period": 2 * math.pi, "rho_c": rc, "rho": rho,
