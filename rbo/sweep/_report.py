@@ -35,12 +35,12 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from ._store import Store, read_study
 from ._tasks import get_task
 
-__all__ = ["report", "SweepReport", "HeatMap", "BestRow", "Profile", "plot_heatmap",
+__all__ = ["report", "SweepReport", "HeatMap", "ReferenceRow", "BestRow", "Profile", "plot_heatmap",
            "plot_profile"]
 
 _ACCURACY = ("test_accuracy", "max")
@@ -149,6 +149,28 @@ def _varying(groups, task=None) -> list:
 
 
 @dataclass(frozen=True)
+class ReferenceRow:
+    """A method without the heat map's row parameter (SGD has no radius) over its columns.
+
+    Attributes
+    ----------
+    label : str
+        The method (``optimizer=sgd``) and its other varying parameters.
+    mean, std : ndarray (len(cols),)
+        Mean and sample std over the valid seeds, per column of the panel.
+    n, failed, diverged : ndarray of int
+        Valid, failed and diverged seeds per column.
+    """
+
+    label: str
+    mean: np.ndarray
+    std: np.ndarray
+    n: np.ndarray
+    failed: np.ndarray
+    diverged: np.ndarray
+
+
+@dataclass(frozen=True)
 class HeatMap:
     """One panel of the heat map.
 
@@ -165,6 +187,9 @@ class HeatMap:
         Valid, failed and diverged seeds per cell.
     metric : str
     sense : {"min", "max"}
+    references : tuple of ReferenceRow
+        Methods of the sweep that lack ``row_param`` (SGD beside RBO) at the same columns
+        and other parameters: drawn under the map for comparison.
     """
 
     label: str
@@ -179,6 +204,7 @@ class HeatMap:
     diverged: np.ndarray
     metric: str
     sense: str
+    references: tuple = ()
 
     @property
     def best(self) -> Optional[tuple]:
@@ -188,6 +214,38 @@ class HeatMap:
             return None
         score = np.where(ok, self.mean if self.sense == "max" else -self.mean, -np.inf)
         return tuple(int(i) for i in np.unravel_index(np.argmax(score), score.shape))
+
+
+def _fill(gs, place, shape) -> tuple:
+    """(mean, std, n, failed, diverged) arrays of ``shape`` from groups at ``place(g)``
+    (an index, or None to leave a group out)."""
+    mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
+    n, failed, diverged = (np.zeros(shape, dtype=int) for _ in range(3))
+    for g in gs:
+        at = place(g)
+        if at is not None:
+            mean[at], std[at] = g.mean, g.std
+            n[at], failed[at], diverged[at] = g.n, g.failed, g.diverged
+    return mean, std, n, failed, diverged
+
+
+def _references(groups, task, panel: dict, cols: list) -> tuple:
+    """The reference rows of a panel: groups with the column parameter but not the row
+    parameter whose other varying parameters match ``panel`` (where they have them)."""
+    rp, cp = task.heatmap
+    refs = [g for g in groups if cp in g.config and rp not in g.config
+            and all(g.config[k] == v for k, v in panel.items() if k in g.config)]
+    keys = ([task.group] if task.group else []) + [
+        k for k in _varying(refs) if k not in (cp, task.group) and k not in panel]
+    rows: dict = {}
+    for g in refs:
+        rows.setdefault(_label(g.config, keys), []).append(g)
+    out = []
+    for label, gs in sorted(rows.items()):
+        arrays = _fill(gs, lambda g: cols.index(float(g.config[cp]))
+                       if float(g.config[cp]) in cols else None, (len(cols),))
+        out.append(ReferenceRow(label, *arrays))
+    return tuple(out)
 
 
 def _heatmaps(groups, task, metric, sense) -> list:
@@ -202,26 +260,65 @@ def _heatmaps(groups, task, metric, sense) -> list:
         panels.setdefault(key, []).append(g)
     shown = ([task.group] if task.group is not None and task.group not in varying else []) + varying
     out = []
-    for gs in panels.values():
+    for key, gs in panels.items():
         rows = sorted({float(g.config[rp]) for g in gs})
         cols = sorted({float(g.config[cp]) for g in gs})
-        shape = (len(rows), len(cols))
-        mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
-        n, failed, diverged = (np.zeros(shape, dtype=int) for _ in range(3))
-        for g in gs:
-            i, j = rows.index(float(g.config[rp])), cols.index(float(g.config[cp]))
-            mean[i, j], std[i, j] = g.mean, g.std
-            n[i, j], failed[i, j], diverged[i, j] = g.n, g.failed, g.diverged
+        arrays = _fill(gs, lambda g: (rows.index(float(g.config[rp])),
+                                      cols.index(float(g.config[cp]))), (len(rows), len(cols)))
+        panel = {k: v for k, v in json.loads(key).items() if k != task.group}
         out.append(HeatMap(_label(gs[0].config, shown), rp, cp, tuple(rows), tuple(cols),
-                           mean, std, n, failed, diverged, metric, sense))
+                           *arrays, metric, sense, _references(groups, task, panel, cols)))
     return out
+
+
+def _edges(values) -> tuple:
+    """(cell edges, cell centres, logarithmic?) of an axis through sorted ``values``.
+
+    Geometrically spaced positive values (a ``logspace``/``geomspace`` axis, or a lone
+    positive value) sit at their values on a logarithmic axis, each cell half a step wide
+    on either side; other values get equal cells at positions 0, 1, … (labelled by value).
+    """
+    v = np.asarray(values, dtype=float)
+    t = np.log10(v) if bool(np.all(v > 0)) else None
+    step = np.diff(t) if t is not None else None
+    if t is not None and (t.size == 1 or np.allclose(step, step[0], rtol=1e-6, atol=0.0)):
+        half = step[0] / 2 if t.size > 1 else 0.5
+        return 10.0 ** np.concatenate([t - half, [t[-1] + half]]), v, True
+    return np.arange(v.size + 1) - 0.5, np.arange(v.size, dtype=float), False
+
+
+_NAMES = {"lr": "learning rate η", "radius": "radius ρ"}
+
+
+def _axis_label(param: str, log: bool) -> str:
+    return f"{_NAMES.get(param, param)}{' (log scale)' if log else ''}"
+
+
+def _annotate(ax, box, centre, mean, n, failed, diverged, shade):
+    """Text (and, with no valid seed, a hatched patch) of one cell ``box = (x0, x1, y0, y1)``."""
+    x0, x1, y0, y1 = box
+    xc, yc = centre
+    marks = (f" ×{failed}" if failed else "") + (f" †{diverged}" if diverged else "")
+    if n == 0:
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="0.85", edgecolor="0.5",
+                               hatch="//" if failed else "\\\\", linewidth=0))
+        word = ("failed" if failed else "diverged") if (failed or diverged) else "not run"
+        ax.text(xc, yc, word + ("\n" + marks.strip() if marks else ""), ha="center",
+                va="center", fontsize=7, color="0.1")
+        return
+    ax.text(xc, yc, f"{mean:.3g}" + ("\n" + marks.strip() if marks else ""), ha="center",
+            va="center", fontsize=7, color="white" if shade else "black")
 
 
 def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     """Draw one heat-map panel on ``ax`` (created when absent); returns ``ax``.
 
-    Cells show the mean (``× k``: k seeds failed, ``† k``: k diverged); a cell with no
-    valid seed is hatched grey and labelled; the best cell is outlined in red.
+    Rows and columns spaced geometrically (``logspace`` axes) sit at their values on
+    logarithmic axes; other axes get equal cells labelled by value. Cells show the mean (``× k``: k
+    seeds failed, ``† k``: k diverged); a cell with no valid seed is hatched grey and
+    labelled ``failed`` or ``diverged``; the best cell is outlined in red.  Reference rows
+    (methods without the row parameter, e.g. SGD) are drawn in a strip under the map with
+    the same colours.
 
     Parameters
     ----------
@@ -232,6 +329,7 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     Returns
     -------
     ax : matplotlib Axes
+        The map's axes (the reference strip is an inset of it).
 
     See Also
     --------
@@ -243,47 +341,66 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     >>> hm = HeatMap("demo", "radius", "lr", (0.1, 1.0), (0.01, 0.1), np.array([[1.0, 0.5],
     ...              [0.2, np.nan]]), np.full((2, 2), np.nan), np.array([[2, 2], [2, 0]]),
     ...              np.array([[0, 0], [0, 2]]), np.zeros((2, 2), int), "final_loss", "min")
-    >>> ax = plot_heatmap(hm); ax.get_xlabel()
-    'learning rate η (lr)'
+    >>> ax = plot_heatmap(hm); ax.get_xlabel(), ax.get_yscale()
+    ('learning rate η (log scale)', 'log')
     """
     if ax is None:
         ax = Figure(figsize=(4.6, 3.8), layout="constrained").add_subplot()
-    finite = hm.mean[np.isfinite(hm.mean)]
+    values = [hm.mean] + [r.mean for r in hm.references]
+    finite = np.concatenate([v[np.isfinite(v)].ravel() for v in values])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if hi == lo:
         lo, hi = lo - 0.5, hi + 0.5
+    norm = Normalize(lo, hi)
     cmap = colormaps["viridis" if hm.sense == "max" else "viridis_r"].with_extremes(bad="white")
-    image = ax.imshow(np.ma.masked_invalid(hm.mean), origin="lower", cmap=cmap,
-                      norm=Normalize(lo, hi), aspect="auto")
+
+    def dark(v):
+        shade = (v - lo) / (hi - lo)
+        return shade > 0.6 if hm.sense == "min" else shade < 0.4
+
+    xe, xc, xlog = _edges(hm.cols)
+    ye, yc, ylog = _edges(hm.rows)
+    image = ax.pcolormesh(xe, ye, np.ma.masked_invalid(hm.mean), cmap=cmap, norm=norm)
+    ax.set_xscale("log" if xlog else "linear")
+    ax.set_yscale("log" if ylog else "linear")
+    ax.set_xlim(xe[0], xe[-1])
+    ax.set_ylim(ye[0], ye[-1])
     for i in range(len(hm.rows)):
         for j in range(len(hm.cols)):
-            marks = (f" ×{hm.failed[i, j]}" if hm.failed[i, j] else "") + \
-                    (f" †{hm.diverged[i, j]}" if hm.diverged[i, j] else "")
-            if hm.n[i, j] == 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.85", edgecolor="0.5",
-                                       hatch="//" if hm.failed[i, j] else "\\\\", linewidth=0))
-                word = ("failed" if hm.failed[i, j] else "diverged") if (hm.failed[i, j] or hm.diverged[i, j]) \
-                    else "not run"
-                ax.text(j, i, word + marks, ha="center", va="center", fontsize=8, color="0.15")
-                continue
-            shade = (hm.mean[i, j] - lo) / (hi - lo)
-            dark = shade > 0.6 if hm.sense == "min" else shade < 0.4
-            ax.text(j, i, f"{hm.mean[i, j]:.3g}" + ("\n" + marks.strip() if marks else ""),
-                    ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            _annotate(ax, (xe[j], xe[j + 1], ye[i], ye[i + 1]), (xc[j], yc[i]), hm.mean[i, j],
+                      hm.n[i, j], hm.failed[i, j], hm.diverged[i, j], dark(hm.mean[i, j]))
     best = hm.best
     if best is not None:
-        ax.add_patch(Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False,
-                               edgecolor="red", linewidth=2))
-    ax.set_xticks(range(len(hm.cols)), [f"{v:.3g}" for v in hm.cols])
-    ax.set_yticks(range(len(hm.rows)), [f"{v:.3g}" for v in hm.rows])
-    names = {"lr": "learning rate η (lr)", "radius": "radius ρ"}
-    ax.set_xlabel(names.get(hm.col_param, hm.col_param))
-    ax.set_ylabel(names.get(hm.row_param, hm.row_param))
+        i, j = best
+        ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i],
+                               fill=False, edgecolor="red", linewidth=2))
+    for axis, at, vals in ((ax.xaxis, xc, hm.cols), (ax.yaxis, yc, hm.rows)):
+        axis.set_ticks(at, [f"{v:.3g}" for v in vals])
+        axis.set_minor_locator(NullLocator())
+    ax.set_ylabel(_axis_label(hm.row_param, ylog))
+    ax.set_xlabel(_axis_label(hm.col_param, xlog))
     ax.set_title(hm.label, fontsize=9)
+    if hm.references:
+        k = len(hm.references)
+        strip = ax.inset_axes([0.0, -0.1 - 0.11 * k, 1.0, 0.11 * k], sharex=ax)
+        strip.pcolormesh(xe, np.arange(k + 1), np.ma.masked_invalid(
+            np.array([r.mean for r in hm.references])), cmap=cmap, norm=norm)
+        for i, r in enumerate(hm.references):
+            for j in range(len(hm.cols)):
+                _annotate(strip, (xe[j], xe[j + 1], i, i + 1), (xc[j], i + 0.5), r.mean[j],
+                          r.n[j], r.failed[j], r.diverged[j], dark(r.mean[j]))
+        strip.set_ylim(0, k)
+        strip.set_yticks(np.arange(k) + 0.5,
+                         [r.label.replace("optimizer=", "") for r in hm.references])
+        strip.yaxis.set_minor_locator(NullLocator())
+        strip.set_xlabel(ax.get_xlabel())
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", labelbottom=False)
     if colorbar:
         seeds = int(np.max(hm.n + hm.failed + hm.diverged)) if hm.n.size else 0
-        ax.figure.colorbar(image, ax=ax, label=f"{hm.metric}, mean over {seeds} seed(s)"
-                           + (" (↓ better)" if hm.sense == "min" else " (↑ better)"))
+        better = "↓ better" if hm.sense == "min" else "↑ better"
+        ax.figure.colorbar(image, ax=ax, label=f"{hm.metric.replace('_', ' ')} ({better})\n"
+                           f"mean over {seeds} seed(s)")
     return ax
 
 
@@ -556,18 +673,26 @@ def _save_heatmaps(heatmaps, folder: Path) -> list:
         return []
     ncols = min(3, len(heatmaps))
     nrows = math.ceil(len(heatmaps) / ncols)
-    fig = Figure(figsize=(4.8 * ncols, 3.9 * nrows), layout="constrained")
+    strip = 0.5 * max(len(hm.references) for hm in heatmaps)    # inches for reference rows
+    fig = Figure(figsize=(4.8 * ncols, (3.9 + strip) * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, hm in zip(axes.flat, heatmaps):
         plot_heatmap(hm, ax=ax)
     for ax in list(axes.flat)[len(heatmaps):]:
         ax.set_visible(False)
-    fig.suptitle("mean over seeds; × k: k seeds failed, † k: k diverged; red box: best", fontsize=9)
+    fig.suptitle("mean over seeds; red box: best cell with every seed clean\n× k: k seeds "
+                 "failed, † k: k diverged; hatched: none left"
+                 + ("; strip: methods without this row parameter" if strip else ""), fontsize=8)
     png, table = folder / "heatmap.png", folder / "heatmap.csv"
     fig.savefig(png, dpi=130)
-    rows = [[hm.label, r, c, _num(hm.mean[i, j]), _num(hm.std[i, j]), int(hm.n[i, j]),
-             int(hm.failed[i, j]), int(hm.diverged[i, j])]
-            for hm in heatmaps for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
+    rows = []
+    for hm in heatmaps:
+        rows += [[hm.label, r, c, _num(hm.mean[i, j]), _num(hm.std[i, j]), int(hm.n[i, j]),
+                  int(hm.failed[i, j]), int(hm.diverged[i, j])]
+                 for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
+        rows += [[hm.label, ref.label, c, _num(ref.mean[j]), _num(ref.std[j]), int(ref.n[j]),
+                  int(ref.failed[j]), int(ref.diverged[j])]
+                 for ref in hm.references for j, c in enumerate(hm.cols)]
     _write_csv(table, ["panel", hm.row_param, hm.col_param, f"{hm.metric}_mean",
                        f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"], rows)
     return [png, table]
@@ -681,6 +806,30 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
     return files
 
 
+def _cell_text(mean, std, n, failed, diverged) -> str:
+    marks = (f" ×{failed}" if failed else "") + (f" †{diverged}" if diverged else "")
+    if n == 0:
+        return ("failed" if failed else "diverged" if diverged else "not run") + marks
+    return (f"{mean:.3f} ± {std:.3f}" if math.isfinite(std) else f"{mean:.3f}") + marks
+
+
+def _heatmap_table(hm: HeatMap) -> str:
+    """The panel as a Markdown matrix: mean ± sample std over the valid seeds per cell, the
+    best cell in bold, the reference rows under it."""
+    best = hm.best
+    rows = []
+    for i, r in enumerate(hm.rows):
+        cells = [_cell_text(hm.mean[i, j], hm.std[i, j], hm.n[i, j], hm.failed[i, j],
+                            hm.diverged[i, j]) for j in range(len(hm.cols))]
+        if best is not None and best[0] == i:
+            cells[best[1]] = f"**{cells[best[1]]}**"
+        rows.append([f"{r:.3g}"] + cells)
+    rows += [[ref.label] + [_cell_text(ref.mean[j], ref.std[j], ref.n[j], ref.failed[j],
+                                       ref.diverged[j]) for j in range(len(hm.cols))]
+             for ref in hm.references]
+    return _md_table([f"{hm.row_param} \\ {hm.col_param}"] + [f"{c:.3g}" for c in hm.cols], rows)
+
+
 def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, profile, counts,
                     names) -> Path:
     total = sum(len(g.keys) for g in groups)
@@ -700,6 +849,8 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
                   "seeds failed, † k: k seeds diverged; hatched: no seed left; red box: best "
                   "cell with every seed clean. Data: `heatmap.csv`.", "",
                   "![heat map](heatmap.png)", ""]
+        for hm in heatmaps:
+            lines += [f"### {hm.label}", "", _heatmap_table(hm), ""]
     elif task.heatmap is not None:
         lines += [f"## {task.heatmap[0]} × {task.heatmap[1]} heat map", "",
                   f"Not drawn: no stored cell has both `{task.heatmap[0]}` and "
