@@ -3,7 +3,7 @@
 Method (a) is the supremum of the principal curvature (global grid search plus
 refinement); method (b) is the largest radius with an empty unreachable set, from the
 largest free ball at each point by bisection on global footpoint projections. Both are
-timed after compilation and compared with the closed forms of MATH.md.
+timed after compilation and compared with the closed forms of docs/math.md.
 
 Run: ``python benchmarks/bench_reach.py``
 """

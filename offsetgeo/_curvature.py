@@ -1,6 +1,6 @@
 """Principal curvatures of the graph of a loss, their supremum, and the local critical radius.
 
-Notation of ``MATH.md``: ``g = ∇f(θ)``, ``H = ∇²f(θ)``, ``s = sqrt(1 + |g|²)``. The principal
+Notation of ``docs/math.md``: ``g = ∇f(θ)``, ``H = ∇²f(θ)``, ``s = sqrt(1 + |g|²)``. The principal
 curvatures of the graph ``Γ`` (positive where ``Γ`` bends *up*, toward a ball resting on it
 from above) are the eigenvalues ``κ`` of the generalised symmetric problem
 
@@ -291,7 +291,8 @@ def max_curvature(f, side: str = "upper", *, window=None, resolution=None,
                                  f"{box.tolist()} (limit {_MAX_SAMPLES[d]}); lower it or shrink "
                                  "the window")
             capped = True
-            res *= (_MAX_SAMPLES[d] / total) ** (1.0 / d) * 0.999
+            # from the widths, not from total (the counts are capped at 2**62 per axis)
+            res = 0.9 * (_MAX_SAMPLES[d] / float(np.prod(widths))) ** (1.0 / d)
             counts = _grid_counts(box, res, d)
             total = math.prod(counts)
         axes = _grid_axes(box, wrap, counts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 
 import numpy as np
 import sympy
@@ -120,7 +121,8 @@ class _Builder(ast.NodeVisitor):
             raise _refuse(f"refused token {ast.get_source_segment(self.text, node)!r}"
                           f"{self._where(node)}: only real numbers are allowed as constants")
         if isinstance(value, float) and not math.isfinite(value):
-            raise _refuse(f"refused constant {value!r}{self._where(node)}: not finite")
+            raise _refuse(f"{ast.get_source_segment(self.text, node)}{self._where(node)} "
+                          "overflows: numbers must stay below 1e308")
         if isinstance(value, int):
             if abs(value) > 10**30:
                 raise _refuse(f"refused integer constant{self._where(node)}: too large")
@@ -198,7 +200,9 @@ class _Builder(ast.NodeVisitor):
             except OverflowError:
                 raise _refuse(f"{left}**{right}{self._where(node)} overflows: numbers must "
                               "stay below 1e308") from None
-        return left**right
+        # unevaluated: sympy's power rules query assumptions recursively, which on nested
+        # powers such as (exp(…)**x)**y took minutes; the tape needs no rewriting
+        return sympy.Pow(left, right, evaluate=False)
 
     def visit_Call(self, node):
         if not isinstance(node.func, ast.Name):
@@ -259,7 +263,9 @@ def parse_expression(text: str, variables=None):
         pos = text.index("__") + 1
         raise ValueError(f"refused token '__' at position {pos}: dunder names are not allowed")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():     # "invalid decimal literal" and the like: the
+            warnings.simplefilter("ignore")  # parse (or its SyntaxError) says it in one line
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         raise ValueError(f"syntax error in expression at position {err.offset}: {err.msg}") from None
     except (RecursionError, MemoryError):

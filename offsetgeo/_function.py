@@ -273,7 +273,7 @@ class Function:
     # -- derived functions and checks --------------------------------------------------
 
     def scaled(self, factor) -> "Function":
-        """The loss ``λ f`` (the loss-scale of MATH.md): its graph is the one the geometry sees.
+        """The loss ``λ f`` (the loss-scale of docs/math.md): its graph is the one the geometry sees.
 
         Examples
         --------
@@ -314,6 +314,22 @@ class Function:
         new._tapes = {}
         new._cache = {}
         return new
+
+    def cost(self, order: int = 0):
+        """Tape instructions per point for the value (and derivatives to ``order``).
+
+        The work of evaluating ``f`` at ``n`` points is about ``n * cost(order)``
+        instructions; callers that sample many points bound it with this. ``None`` for a
+        function built from callables (its cost is unknown).
+
+        Examples
+        --------
+        >>> Function("sin(x) + x**2").cost(0) > 0
+        True
+        """
+        if self._callables is not None:
+            return None
+        return int(self._tape(order).size)
 
     def cache(self, namespace: str) -> dict:
         """A dictionary private to this function and ``namespace``, for reusable work.
@@ -416,7 +432,7 @@ class Function:
         box = self.sample_box
         per_axis = {1: 513, 2: 41, 3: 13}.get(self.dim, 0)
         where = ("on its domain" if self.domain is not None else
-                 "on the sample box [-5, 5]^d (declare domain= where it is defined)")
+                 "on [-5, 5] per variable (checked there when no domain= is declared)")
         if per_axis:
             axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
             points = mesh(axes)
@@ -451,7 +467,7 @@ class Function:
             for axis in range(self.dim):
                 a = np.take(v, np.arange(per_axis - 1), axis=axis)
                 b = np.take(v, np.arange(1, per_axis), axis=axis)
-                crossing = (a * b < 0).reshape(-1)
+                crossing = (np.sign(a) * np.sign(b) < 0).reshape(-1)
                 if np.any(crossing):
                     i = np.unravel_index(int(np.flatnonzero(crossing)[0]), a.shape)
                     lo = points[np.ravel_multi_index(i, shape)]
@@ -522,6 +538,14 @@ class Function:
         if self.period is not None:
             extra += f", period={self.period}"
         return f"Function({str(self.expr)!r}{extra})"
+
+    def __str__(self):
+        """The repr, with a long expression shortened (for messages)."""
+        text = repr(self)
+        if self._callables is None and len(text) > 120:
+            expr = str(self.expr)
+            text = text.replace(repr(expr), repr(expr[:60]) + f" … ({len(expr)} characters)", 1)
+        return text
 
 
 def as_function(f, *, period=None, domain=None, what: str = "f") -> Function:

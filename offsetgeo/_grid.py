@@ -18,9 +18,11 @@ import numpy as np
 from ._function import Function
 from ._numerics import mesh
 
-__all__ = ["Grid", "sample_grid", "cached_grid", "MAX_SAMPLES", "ALIASING_LIMIT"]
+__all__ = ["Grid", "sample_grid", "cached_grid", "MAX_SAMPLES", "MAX_WORK", "ALIASING_LIMIT"]
 
 MAX_SAMPLES = 2**24
+#: tape instructions one grid may cost (samples × instructions per sample): about 5 s
+MAX_WORK = 5e8
 #: second differences missing f'' by more than this fraction mean an under-resolved grid
 ALIASING_LIMIT = 0.2
 _BLOCK = {1: (64, 1), 2: (8, 8)}
@@ -54,25 +56,40 @@ def lattice(f: Function, lo, hi, resolution):
     covering [lo, hi], within the domain. Every grid of a resolution lies on this one lattice,
     so a sample (and a candidate started from it) does not depend on the box asked for."""
     h = 1.0 / np.asarray(resolution, dtype=float)
-    k_lo = np.floor(np.asarray(lo) / h)
-    k_hi = np.ceil(np.asarray(hi) / h)
-    if f.domain is not None:
-        k_lo = np.maximum(k_lo, np.ceil(f.domain[:, 0] / h))
-        k_hi = np.minimum(k_hi, np.floor(f.domain[:, 1] / h))
-    k_hi = np.maximum(k_hi, k_lo + 2)
-    return k_lo, (k_hi - k_lo + 1).astype(np.int64), h
+    # far regions overflow to ±inf here: their counts are capped (the cast cannot overflow)
+    # and then refused by the caller
+    with np.errstate(over="ignore", invalid="ignore"):
+        k_lo = np.floor(np.asarray(lo) / h)
+        k_hi = np.ceil(np.asarray(hi) / h)
+        if f.domain is not None:
+            k_lo = np.maximum(k_lo, np.ceil(f.domain[:, 0] / h))
+            k_hi = np.minimum(k_hi, np.floor(f.domain[:, 1] / h))
+        k_hi = np.maximum(k_hi, k_lo + 2)
+        counts = np.nan_to_num(np.minimum(k_hi - k_lo + 1, 2.0**62), nan=2.0**62)
+    return k_lo, counts.astype(np.int64), h
 
 
 def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid:
     d = f.dim
     k_lo, counts, spacing = lattice(f, lo, hi, resolution)
-    total = int(np.prod(counts))
+    total = math.prod(int(c) for c in counts)
     if total > MAX_SAMPLES:
         raise ValueError(
-            f"the footpoint search region {list(zip(lo.round(3), hi.round(3)))} needs {total} grid "
-            f"samples at resolution {resolution} per unit (limit {MAX_SAMPLES}): the points are far "
+            f"the footpoint search region "
+            f"{' × '.join(f'[{a:.6g}, {b:.6g}]' for a, b in zip(lo, hi))} needs "
+            f"{float(total):.3g} grid "
+            f"samples at {' × '.join(f'{r:.6g}' for r in np.ravel(resolution))} per unit "
+            f"(limit {MAX_SAMPLES}): the points are far "
             "from the graph or spread widely. Pass fewer/closer points, a domain=, or a lower "
             "resolution=")
+    work = _sampling_work(f, total)
+    if work > MAX_WORK:
+        raise ValueError(
+            f"sampling {f} for the footpoint search would cost {work:.3g} tape instructions "
+            f"({total} samples × {f.cost(0)} instructions, and the aliasing check; the bound "
+            f"is {MAX_WORK:.3g}, about 5 s): f oscillates too fast or is too long an expression "
+            "for the region. Project points closer to the graph, pass a smaller domain=, or "
+            "simplify the expression")
     lo = k_lo * spacing
     axes = [(k_lo[i] + np.arange(counts[i])) * spacing[i] for i in range(d)]
     points = mesh(axes)
@@ -108,7 +125,17 @@ def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid
                  float(spacing2[0] ** 2 + (spacing2[1] ** 2 if d == 2 else 0.0)), aliasing)
 
 
-def _aliasing(f, values, axes, spacing, stride=5):
+_ALIASING_STRIDE = 5
+
+
+def _sampling_work(f, total) -> float:
+    """Tape instructions of sampling ``total`` values and checking aliasing (0 if unknown)."""
+    if f.cost(0) is None:
+        return 0.0
+    return total * f.cost(0) + total / _ALIASING_STRIDE ** f.dim * f.cost(2)
+
+
+def _aliasing(f, values, axes, spacing, stride=_ALIASING_STRIDE):
     """How badly the grid under-resolves f: second differences of the samples against the
     exact second derivatives, max |Δ²f/h² − f''| / max |f''| over both axes, checked at
     every ``stride``-th interior sample. It is O(h²) for a resolved function and O(1) when

@@ -178,7 +178,7 @@ def local_critical_radius(grad=None, theta=None, *, hvp=None, value_and_grad=Non
 
     ``κ_max`` is the largest eigenvalue of ``M = A H A / s`` with ``s = sqrt(1 + |g|²)``,
     ``A = I − g gᵀ / (s (s + 1))`` (``= (I + g gᵀ)^{-1/2}``, a rank-one update): the largest
-    principal curvature of the graph at ``θ`` (MATH.md). ``M v`` needs one HVP, so any
+    principal curvature of the graph at ``θ`` (docs/math.md). ``M v`` needs one HVP, so any
     ``d`` works. At a stationary point ``g = 0`` and ``κ_max = λ_max(∇²f)``, the sharpness.
 
     Parameters

@@ -1,7 +1,7 @@
 """Exact grey-scale morphology of sampled graphs by a ball (a hemisphere).
 
 The upper rho-offset of a sampled graph, the ironed function (closing) and their
-duals, on uniform 1-D and 2-D grids, exact up to rounding (see ``MATH.md``,
+duals, on uniform 1-D and 2-D grids, exact up to rounding (see ``docs/math.md``,
 section "Offsets, ironing, reachability").
 
 Conventions
@@ -55,6 +55,7 @@ import numbers
 import numpy as np
 from numba import njit, prange, get_num_threads
 
+from ._numerics import in_chunks
 from ._validation import check_radius
 
 __all__ = [
@@ -205,8 +206,9 @@ def _dilate_1d(f, h, r2):
 
 
 @njit(cache=True, parallel=True)
-def _dilate_2d(F, h0, h1, rho, nchunk):
-    """2-D hemisphere dilation: max over row offsets d of 1-D row dilations, radius r(d).
+def _dilate_2d_rows(F, h0, h1, rho, R0, R1, nchunk, out):
+    """2-D hemisphere dilation of output rows [R0, R1): max over row offsets d of 1-D row
+    dilations, radius r(d), written into ``out`` (which holds -inf there).
 
     One parallel region: each chunk owns a block [A, B) of output rows and, for every
     offset d, dilates the input rows b in [A - d, B + d) with radius r(d) and maxes them
@@ -215,13 +217,13 @@ def _dilate_2d(F, h0, h1, rho, nchunk):
     ~ w0 / (B - A) per chunk).
     """
     n0, n1 = F.shape
-    out = np.full((n0, n1), -np.inf)
     rho2 = rho * rho
     w0 = _reach(h0, rho2, n0 - 1)
-    nchunk = max(1, min(n0, nchunk))
+    rows = R1 - R0
+    nchunk = max(1, min(rows, nchunk))
     for c in prange(nchunk):
-        A = c * n0 // nchunk
-        B = (c + 1) * n0 // nchunk
+        A = R0 + c * rows // nchunk
+        B = R0 + (c + 1) * rows // nchunk
         m = max(n1, 1)
         stk = np.empty(m, np.int64)
         zs = np.empty(m, np.int64)
@@ -247,6 +249,14 @@ def _dilate_2d(F, h0, h1, rho, nchunk):
                     for t in range(n1):
                         if g[t] > out[a2, t]:
                             out[a2, t] = g[t]
+
+
+def _dilate_2d(F, h0, h1, rho):
+    """2-D dilation in blocks of output rows of about 0.1 s each (Ctrl-C between them)."""
+    out = np.full(F.shape, -np.inf)
+    threads = get_num_threads()
+    in_chunks(lambda a, b: _dilate_2d_rows(F, h0, h1, rho, a, b, threads, out), F.shape[0],
+              first=max(8 * threads, 1))
     return out
 
 
@@ -329,9 +339,9 @@ def _dilate(f, spacing, rho, periodic):
     g = np.pad(f, pads, mode="wrap") if any(p for p, _ in pads) else f
     h0, h1 = spacing
     if rho / h0 > rho / h1:
-        out = _dilate_2d(np.ascontiguousarray(g.T), h1, h0, rho, get_num_threads()).T
+        out = _dilate_2d(np.ascontiguousarray(g.T), h1, h0, rho).T
     else:
-        out = _dilate_2d(np.ascontiguousarray(g), h0, h1, rho, get_num_threads())
+        out = _dilate_2d(np.ascontiguousarray(g), h0, h1, rho)
     (p0, _), (p1, _) = pads
     return np.ascontiguousarray(out[p0 : p0 + f.shape[0], p1 : p1 + f.shape[1]])
 

@@ -8,6 +8,8 @@ the Gauss–Newton direction by Sherman–Morrison, small symmetric solves and e
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from array_api_compat import array_namespace as _compat_namespace
 from array_api_compat import is_numpy_array
@@ -433,3 +435,39 @@ def conjugate_gradients(matvec, b, rtol, maxiter, precond):
         p = z + (rr_new / rr) * p
         rr = rr_new
     return u, k
+
+
+def in_chunks(call, n: int, *, first: int, seconds: float = 0.1) -> None:
+    """Run ``call(start, stop)`` over ``[0, n)`` in chunks of about ``seconds`` each.
+
+    A compiled kernel does not see Ctrl-C: Python raises ``KeyboardInterrupt`` only when the
+    kernel returns. Work split this way stops within about one chunk of an interrupt. The
+    first chunk has ``first`` items; each next one is sized from the time the last one took
+    (growing at most eightfold), so that cheap work costs a handful of calls and costly work
+    is still cut finely.
+
+    Parameters
+    ----------
+    call : callable ``(start, stop) -> None``
+    n : int
+        Number of items.
+    first : int
+        Size of the first chunk.
+    seconds : float
+        Target time per chunk.
+
+    Examples
+    --------
+    >>> spans = []
+    >>> in_chunks(lambda a, b: spans.append((a, b)), 10, first=4)
+    >>> spans[0], spans[-1][1]
+    ((0, 4), 10)
+    """
+    start, size = 0, max(1, int(first))
+    while start < n:
+        stop = min(n, start + size)
+        tic = time.perf_counter()
+        call(start, stop)
+        elapsed = time.perf_counter() - tic
+        start = stop
+        size = max(1, int(min(8.0 * size, size * seconds / max(elapsed, 1e-6))))

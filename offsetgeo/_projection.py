@@ -141,6 +141,10 @@ def _grid(f: Function, lo, hi, resolution, default_resolution: bool):
     return grid
 
 
+#: farthest a point may be from the graph: squared distances stay finite
+_FAR = 1e150
+
+
 def _search_box(f: Function, x: np.ndarray, y: np.ndarray, radius=None):
     """Box (lo, hi) per variable containing every footpoint of every point."""
     inside = x if f.domain is None else np.clip(x, f.domain[:, 0], f.domain[:, 1])
@@ -151,7 +155,13 @@ def _search_box(f: Function, x: np.ndarray, y: np.ndarray, radius=None):
                                  value=value)
     # p(inside) is a graph point: every footpoint is at most that far from z (or ``radius``,
     # the distance of a known graph point)
-    bound = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
+    with np.errstate(over="ignore"):
+        bound = np.linalg.norm(x - inside, axis=1) + np.abs(value - y)
+    if not np.all(bound <= _FAR):
+        i = int(np.flatnonzero(~(bound <= _FAR))[0])
+        raise ValueError(f"point {i} lies up to {bound[i]:.3g} from the graph of {f}; points "
+                         f"and heights must stay within {_FAR:.0e} of it (squared distances "
+                         "would overflow)")
     radius = bound if radius is None else np.minimum(bound, radius)
     lo = (x - radius[:, None]).min(axis=0)
     hi = (x + radius[:, None]).max(axis=0)

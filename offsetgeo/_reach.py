@@ -14,6 +14,7 @@ have no bottlenecks — numerically. A warning is raised when they disagree.
 from __future__ import annotations
 
 import warnings
+from typing import Optional
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,9 +48,10 @@ class Reach(Result):
         What was asked for: ``"upper"``, ``"lower"`` or ``"both"``.
     curvature_value, balls_value : float
         Method (a) and method (b); ``nan`` for a method not run.
-    agree : bool
-        Whether the two agree to ``agreement_rtol``.
+    agree : bool or None
+        Whether the two agree to ``agreement_rtol``; ``None`` when only one method ran.
     relative_difference : float
+        ``|a − b| / max(|a|, |b|)`` (NaN when only one method ran).
     balls_witness : float or ndarray
         Where method (b) found its minimum.
     window : ndarray (d, 2)
@@ -61,15 +63,15 @@ class Reach(Result):
     side: str
     curvature_value: float
     balls_value: float
-    agree: bool
+    agree: Optional[bool]
     relative_difference: float
     balls_witness: object
     window: np.ndarray
 
     @property
     def converged(self) -> bool:
-        """Both methods ran and agree (always True for a single method)."""
-        return bool(self.agree)
+        """The methods run do not disagree (True for a single method)."""
+        return self.agree is not False
 
     @property
     def residual(self) -> float:
@@ -79,7 +81,7 @@ class Reach(Result):
     @property
     def message(self) -> str:
         """Why the methods disagree, when they do (``""`` otherwise)."""
-        if self.agree:
+        if self.agree is not False:
             return ""
         return (f"curvature {self.curvature_value:.12g} and free-ball {self.balls_value:.12g} "
                 f"differ by {self.relative_difference:.2e} (relative)")
@@ -134,7 +136,15 @@ def _one_side(f, side, box, method, samples_per_axis):
         witness = ext.witness
     balls_val, balls_at = np.nan, None
     if method in ("both", "balls"):
-        balls_val, balls_at = _balls_minimum(g, box, samples_per_axis)
+        try:
+            balls_val, balls_at = _balls_minimum(g, box, samples_per_axis)
+        except ValueError:
+            raise ValueError(
+                "the free-ball method of reach cannot run on the window "
+                f"{' × '.join(f'[{a:.6g}, {b:.6g}]' for a, b in box)}: the graph over it is too "
+                "steep or too wide for the sampled footpoint search of its largest free balls. "
+                "Narrow the window, or pass method='curvature' for the curvature formula alone"
+            ) from None
         if witness is None:
             witness = balls_at
     return curv_val, witness, balls_val, balls_at
@@ -186,6 +196,10 @@ def reach(f, side="upper", *, window=None, method="both", agreement_rtol=1e-6,
     agreement_rtol = check_positive(agreement_rtol, "agreement_rtol")
     if samples_per_axis is not None:
         samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=3)
+    if f.dim > 2 and method != "curvature":
+        raise ValueError(f"reach's free-ball method (method={method!r}) needs the global "
+                         f"footpoint search, which supports 1 or 2 variables; f has {f.dim}. "
+                         "Pass method='curvature' (the curvature formula, any dimension)")
     box = f.window(window)
     sides = ["upper", "lower"] if side == "both" else [side]
     results = {s: _one_side(f, s, box, method, samples_per_axis) for s in sides}
@@ -208,7 +222,7 @@ def reach(f, side="upper", *, window=None, method="both", agreement_rtol=1e-6,
                           f"(relative difference {diff:.2e}); refine the window or resolution",
                           ReachDisagreementWarning, stacklevel=3)
     else:
-        diff, agree = np.nan, True
+        diff, agree = np.nan, None
     return Reach(float(value), kind, witness, side, float(curv_val), float(balls_val), agree,
                  float(diff), balls_at, box)
 

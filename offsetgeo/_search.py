@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from ._grid import Grid
+from ._numerics import in_chunks
 
 __all__ = ["search_candidates", "MAX_CANDIDATES"]
 
@@ -301,10 +302,15 @@ def search_candidates(grid: Grid, x: np.ndarray, y: np.ndarray, bound=None):
     x2[:, 3] = np.inf if bound is None else bound
     cand_theta = np.empty((n, MAX_CANDIDATES, 2))
     cand_dist = np.empty((n, MAX_CANDIDATES))
-    search = _search_candidates if n >= 64 else _search_candidates_serial
-    search(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group, grid.fmin,
-           grid.fmax, grid.fmin2, grid.fmax2, grid.plane, grid.plane_err, grid.slope2, grid.bend,
-           grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2, cand_theta, cand_dist)
+
+    def chunk(a, b):
+        search = _search_candidates if b - a >= 64 else _search_candidates_serial
+        search(grid.values, grid.origin, grid.spacing, *grid.block, *grid.group, grid.fmin,
+               grid.fmax, grid.fmin2, grid.fmax2, grid.plane, grid.plane_err, grid.slope2,
+               grid.bend, grid.slope2_2, grid.bend2, grid.spacing2, grid.cellmax, x2[a:b],
+               cand_theta[a:b], cand_dist[a:b])
+
+    in_chunks(chunk, n, first=256)      # Ctrl-C is seen between chunks
     # candidates as lattice points k h, computed one way: independent of the grid's origin
     h = grid.spacing[:d]
     cand_theta[:, :, :d] = np.round(cand_theta[:, :, :d] / h) * h

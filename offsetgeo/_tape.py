@@ -20,6 +20,8 @@ import numba
 import numpy as np
 import sympy
 
+from ._numerics import in_chunks
+
 __all__ = ["Tape", "compile_tape", "differentiate_tape", "evaluate_tape"]
 
 # opcodes
@@ -535,7 +537,15 @@ _PARALLEL_MIN = 2048
 def evaluate_tape(tape: Tape, points: np.ndarray) -> np.ndarray:
     """Evaluate ``tape`` at each row of ``points`` (shape (n, d)); returns (n, n_outputs)."""
     points = np.ascontiguousarray(points, dtype=np.float64)
-    result = np.empty((points.shape[0], tape.outputs.shape[0]))
-    kernel = _evaluate_points if points.shape[0] >= _PARALLEL_MIN else _evaluate_points_serial
-    kernel(tape.code, tape.consts, tape.outputs, points, result)
+    n = points.shape[0]
+    result = np.empty((n, tape.outputs.shape[0]))
+    if n < _PARALLEL_MIN:
+        _evaluate_points_serial(tape.code, tape.consts, tape.outputs, points, result)
+        return result
+
+    def chunk(a, b):
+        _evaluate_points(tape.code, tape.consts, tape.outputs, points[a:b], result[a:b])
+
+    # about 4e6 tape instructions first: ~10 ms; then chunks of ~0.1 s (Ctrl-C between them)
+    in_chunks(chunk, n, first=max(_PARALLEL_MIN, 4_000_000 // max(1, tape.code.shape[0])))
     return result

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -19,18 +21,85 @@ from ._reachability import unreachable_set
 from ._results import to_dict
 from .theorems import DEFAULT_CASES, STATEMENTS, format_table, reports_to_json, run_all
 
-__all__ = ["main", "build_parser", "run_command", "add_verify_arguments", "run_verify"]
+__all__ = ["main", "build_parser", "run_command", "add_verify_arguments", "run_verify",
+           "Parser", "number", "read_points"]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that reads ``-1e300``, ``-pi`` or ``-(x**2)`` as a value.
+
+    argparse takes every token that starts with ``-`` and is not of the plain form ``-12`` or
+    ``-1.5`` for an option, so ``--window -1e300 1e300`` and the expression ``-x**2`` fail.
+    The toolkit's options are all long (``--name``) but ``-h``: here every other token with
+    one leading dash is a value. Sub-parsers share the rule.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(?!-)(?!h$)")
+
+
+def number(text: str) -> float:
+    """An option value: a finite number or a constant expression such as ``2*pi`` or ``-pi``."""
+    return parse_number(text, "the value")
+
+
+def read_points(text: str) -> np.ndarray:
+    """Points for ``project``: a JSON list ``[[x..., y], ...]``, ``-`` (standard input) or
+    ``@FILE`` (a file holding the JSON list, or whitespace-separated rows of numbers)."""
+    source = "the points argument"
+    if text == "-":
+        text, source = sys.stdin.read(), "standard input"
+    elif text.startswith("@"):
+        path = text[1:]
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as err:
+            raise ValueError(f"cannot read points from {path!r}: {err.strerror}") from None
+        source = repr(path)
+        if not text.lstrip().startswith("["):
+            rows = [line.split() for line in text.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+            try:
+                return _point_array([[float(v) for v in row] for row in rows], source)
+            except ValueError:
+                raise ValueError(f"{source}: rows must hold numbers separated by spaces") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{source} is not valid JSON ({err.msg} at character {err.pos}): "
+                         "give a list of points such as [[0.5, 1.0], [2, -1]]") from None
+    return _point_array(data, source)
+
+
+def _point_array(data, source) -> np.ndarray:
+    if isinstance(data, list) and data and all(isinstance(v, (int, float)) for v in data):
+        data = [data]                   # one point given without the outer list
+    ok = isinstance(data, list) and all(
+        isinstance(row, list) and row and all(isinstance(v, (int, float)) and
+                                              not isinstance(v, bool) for v in row)
+        for row in data)
+    if not ok or len({len(row) for row in data}) > 1:
+        raise ValueError(f"{source} must be a list of points of equal length, each a list of "
+                         "numbers [x..., y], e.g. [[0.5, 1.0], [2, -1]]")
+    return np.array(data, dtype=float).reshape(len(data), -1)
+
+
+def _pairs(values, option):
+    """``LO HI`` pairs of an option (one per variable: the caller checks the count)."""
+    if not values:
+        return None
+    if len(values) % 2:
+        raise ValueError(f"{option} takes LO HI pairs, one pair per variable; got "
+                         f"{len(values)} number(s)")
+    return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
 
 
 def _function(args):
-    domain = None
-    if getattr(args, "domain", None):
-        vals = args.domain
-        if len(vals) % 2:
-            raise ValueError("--domain takes pairs LO HI, one pair per variable")
-        domain = [(vals[i], vals[i + 1]) for i in range(0, len(vals), 2)]
     variables = args.variables.split(",") if getattr(args, "variables", None) else None
-    return Function(args.expr, variables, domain=domain, period=getattr(args, "period", None))
+    return Function(args.expr, variables, domain=_pairs(getattr(args, "domain", None), "--domain"),
+                    period=getattr(args, "period", None))
 
 
 def _cmd_demo(args) -> int:
@@ -69,23 +138,39 @@ def _cmd_demo(args) -> int:
 
 def _cmd_project(args) -> int:
     f = _function(args)
-    pts = np.array(json.loads(args.points), dtype=float)
+    pts = read_points(args.points)
+    if pts.shape[1] != f.dim + 1:
+        raise ValueError(f"each point needs {f.dim + 1} numbers ({', '.join(f.variables)}, y) "
+                         f"for f({', '.join(f.variables)}), got {pts.shape[1]}")
     r = footpoint(f, pts)
-    out = {"theta": np.asarray(r.theta).tolist(), "distance": r.distance.tolist(),
-           "ambiguous": r.ambiguous.tolist(), "converged": r.converged.tolist()}
-    print(json.dumps(out) if args.json else "\n".join(
-        f"{z} -> theta={t} distance={d:.12g}{' (medial axis)' if a else ''}"
-        for z, t, d, a in zip(pts.tolist(), out["theta"], out["distance"], out["ambiguous"])))
+    if args.json:
+        print(json.dumps(to_dict({"points": pts, "theta": r.theta, "distance": r.distance,
+                                  "ambiguous": r.ambiguous, "second": r.second,
+                                  "second_distance": r.second_distance,
+                                  "converged": r.converged, "residual": r.residual})))
+        return 0
+    theta = np.asarray(r.theta).reshape(len(pts), -1)
+    second = np.asarray(r.second).reshape(len(pts), -1)
+    for i, z in enumerate(pts):
+        line = f"{_fmt(z)} -> theta={_fmt(theta[i])} distance={r.distance[i]:.12g}"
+        if r.ambiguous[i]:
+            line += f" (medial axis: second footpoint theta={_fmt(second[i])})"
+        if not r.converged[i]:
+            line += f" (NOT converged, residual {r.residual[i]:.2g})"
+        print(line)
     return 0
+
+
+def _fmt(v) -> str:
+    v = np.ravel(v)
+    return repr(float(v[0])) if v.size == 1 else "[" + ", ".join(repr(float(t)) for t in v) + "]"
 
 
 def _cmd_reach(args) -> int:
     f = _function(args)
-    window = None
-    if args.window:
-        window = [(args.window[i], args.window[i + 1]) for i in range(0, len(args.window), 2)]
+    window = _pairs(args.window, "--window")
     sides = ["upper", "lower"] if args.side == "both" else [args.side]
-    results = {side: reach(f, side=side, window=window) for side in sides}
+    results = {side: reach(f, side=side, window=window, method=args.method) for side in sides}
     if args.json:
         print(json.dumps(to_dict({side: r for side, r in results.items()})))
         return 0
@@ -93,7 +178,7 @@ def _cmd_reach(args) -> int:
         label = "critical radius" if side == "upper" else "lower reach"
         where = ", ".join(f"{name} = {v:.6f}" for name, v in zip(f.variables, np.ravel(r.witness)))
         value = "inf" if not np.isfinite(r.value) else repr(float(f"{r.value:.10g}"))
-        print(f"{label} {value} at {where}" + ("" if r.agree else "  (WARNING: methods disagree)"))
+        print(f"{label} {value} at {where}" + (f"  (WARNING: {r.message})" if r.message else ""))
     return 0
 
 
@@ -105,14 +190,15 @@ def add_verify_arguments(parser):
                         help="your function(s): f (and φ for linear-ironing, g for "
                              "strong-ironing); default cases when omitted")
     parser.add_argument("--period", default=None, help="period of the function(s), e.g. 2*pi")
-    parser.add_argument("--domain", nargs=2, default=None, metavar=("LO", "HI"),
+    parser.add_argument("--domain", nargs=2, type=number, default=None, metavar=("LO", "HI"),
                         help="domain interval (1-D)")
-    parser.add_argument("--window", nargs=2, type=float, default=None, metavar=("LO", "HI"),
+    parser.add_argument("--window", nargs=2, type=number, default=None, metavar=("LO", "HI"),
                         help="measurement window for non-periodic functions")
-    parser.add_argument("--radii", nargs="+", type=float, default=None, metavar="R")
-    parser.add_argument("--minimum", nargs="+", type=float, default=None, metavar="X",
+    parser.add_argument("--radii", nargs="+", type=number, default=None, metavar="R",
+                        help="ball radii to test (default: the statement's own choice)")
+    parser.add_argument("--minimum", nargs="+", type=number, default=None, metavar="X",
                         help="point to test for sharp-minima (d values)")
-    parser.add_argument("--resolution", type=float, default=None,
+    parser.add_argument("--resolution", type=number, default=None,
                         help="grid samples per unit length")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--arrays", action="store_true", help="with --json: include arrays")
@@ -126,7 +212,7 @@ def _user_report(name, exprs, args):
     if args.radii is not None:
         kw["radii"] = args.radii
     period = args.period
-    domain = None if args.domain is None else [_parse_num(v) for v in args.domain]
+    domain = args.domain
     if name in ("weak-ironing", "sharp-minima", "unreachable-growth", "phase-transition"):
         f = Function(exprs[0], period=period, domain=domain)
         if name == "sharp-minima" and args.minimum is not None:
@@ -145,10 +231,6 @@ def _user_report(name, exprs, args):
     return fn(Function(exprs[0], period=period), Function(exprs[1], period=period), **kw)
 
 
-def _parse_num(v):
-    return parse_number(v, "domain bound")
-
-
 def run_verify(args) -> int:
     """Run ``offsetgeo verify`` from parsed arguments; print; return the exit code.
 
@@ -156,6 +238,9 @@ def run_verify(args) -> int:
     1 some claimed bound violated, 2 bad input.
     """
     try:
+        if args.arrays and not args.json:
+            raise ValueError("--arrays adds the sampled arrays to the JSON output: use it "
+                             "with --json")
         name = args.statement
         exprs = list(args.expr or [])
         if name is None:
@@ -195,7 +280,7 @@ def run_verify(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="offsetgeo", description="Offset manifolds, footpoints "
+    parser = Parser(prog="offsetgeo", description="Offset manifolds, footpoints "
                                      "and the critical radius of analytic losses.")
     parser.add_argument("--version", action="version", version=f"offsetgeo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,19 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("expr", help='the loss, e.g. "sin(x) + 0.3*sin(5*x)"')
         p.add_argument("--variables", help="comma-separated variable order (default: sorted)")
         p.add_argument("--period", help='period of every variable, e.g. "2*pi"')
-        p.add_argument("--domain", nargs="+", type=float, metavar="LO HI",
-                       help="domain box: LO HI per variable")
+        p.add_argument("--domain", nargs="+", type=number, metavar="LO HI",
+                       help="closed domain box: LO HI per variable")
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
     project = sub.add_parser("project", help="footpoints of points given as JSON [[x, y], ...]")
     function_args(project)
-    project.add_argument("points", help="JSON list of points (x..., y)")
+    project.add_argument("points", help="the points: a JSON list [[x..., y], ...], '-' to "
+                         "read it from standard input, or @FILE (JSON, or one point per line)")
     project.set_defaults(func=_cmd_project)
 
     reach = sub.add_parser("reach", help="the reach / critical radius of a loss")
     function_args(reach)
-    reach.add_argument("--side", choices=["upper", "lower", "both"], default="upper")
-    reach.add_argument("--window", nargs="+", type=float, metavar="LO HI",
+    reach.add_argument("--side", choices=["upper", "lower", "both"], default="upper",
+                       help="upper reach (the critical radius of RBO, default), lower, or both")
+    reach.add_argument("--method", choices=["both", "curvature", "balls"], default="both",
+                       help="curvature formula, largest free balls, or both compared (default)")
+    reach.add_argument("--window", nargs="+", type=number, metavar="LO HI",
                        help="window (LO HI per variable) for non-periodic losses")
     reach.set_defaults(func=_cmd_reach)
 
@@ -231,11 +320,17 @@ def build_parser() -> argparse.ArgumentParser:
 def run_command(parser: argparse.ArgumentParser, argv=None) -> int:
     """Parse ``argv`` and run the chosen sub-command: bad input (``ValueError``/``TypeError``
     from the toolkit) prints one line and gives exit code 2, Ctrl-C gives 130, a closed
-    output pipe (``… | head``) ends quietly."""
+    output pipe (``… | head``) ends quietly, and warnings print as one line each."""
     args = parser.parse_args(argv)
     prog = f"{parser.prog} {getattr(args, 'command', '')}".strip()
+
+    def one_line(message, category, *rest, **kw):
+        print(f"{prog}: warning: {message}", file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            return int(args.func(args) or 0)
     except (ValueError, TypeError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2

@@ -73,7 +73,7 @@ class Contender:
         return self.factory(**kw)
 
     def threshold(self, hyper: dict) -> Optional[float]:
-        """Linear-stability bound on the sharpness (MATH.md): ``2/η`` for SGD, ``2/(η + 2ρ)`` for RBO."""
+        """Linear-stability bound on the sharpness (docs/math.md): ``2/η`` for SGD, ``2/(η + 2ρ)`` for RBO."""
         if self.name == "sgd":
             return 2.0 / hyper["lr"]
         if self.name.startswith("rbo"):

@@ -84,7 +84,7 @@ def plot_curves(comparison: Comparison, x: str = "evals", y: str = "test_acc",
 def plot_sharpness(comparison: Comparison, name: str, noise: float = 0.0, ax=None):
     """Sharpness ``λ_max(∇²f)`` of the full-batch training loss against steps, one optimizer.
 
-    Each seed is one line (log scale); the dashed line is the linear-stability bound of MATH.md:
+    Each seed is one line (log scale); the dashed line is the linear-stability bound of docs/math.md:
     ``2/η`` for SGD, ``2/(η + 2ρ)`` for RBO (a run cannot settle in a minimum sharper than it).
 
     Returns

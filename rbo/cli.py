@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from offsetgeo.cli import run_command
+from offsetgeo.cli import Parser, run_command
 
 from . import __version__, _cmd_compare, _cmd_train
 from .figures import _cli as _figures_cli
@@ -28,7 +28,7 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rbo", description="The rolling ball optimizer: figures, training, comparisons, "
         "sweeps and verification of its propositions.")
     parser.add_argument("--version", action="version", version=f"rbo {__version__}")

@@ -5,7 +5,9 @@ import sympy
 
 import offsetgeo
 from offsetgeo import parse_expression
-from offsetgeo._expression import MAX_LENGTH
+from offsetgeo._expression import MAX_DEPTH, MAX_LENGTH
+
+import numpy as np
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -88,3 +90,77 @@ def test_sympy_input_is_checked():
         offsetgeo.Function(sympy.gamma(x))
     with pytest.raises(ValueError, match="complex"):
         offsetgeo.Function(x + sympy.I)
+
+
+# ---------------------------------------------------------------- names, numbers, sizes
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("e**x", "E"), ("exp(1)*e", "E"),
+    ("nan*x", "finite"), ("x + inf", "finite"), ("oo", "finite"), ("zoo*x", "finite"),
+    ("I*x", "real"), ("x + j", "real"),
+    ("Pi*x", "pi"), ("PI*x", "pi"),
+])
+def test_reserved_names_are_refused_with_a_hint(text, hint):
+    """Names sympy would read as constants (or that look like them) never become variables."""
+    with pytest.raises(ValueError, match="refused name") as info:
+        parse_expression(text)
+    assert hint in str(info.value)
+
+
+def test_numbers_past_the_float_range_are_refused():
+    with pytest.raises(ValueError, match="overflows"):
+        parse_expression("10**400*x")
+    with pytest.raises(ValueError, match="overflows"):
+        parse_expression("1e400*x")
+    expr, _ = parse_expression("10**300*x")           # large but representable
+    (x,) = expr.free_symbols
+    assert float(expr.subs(x, 1)) == 1e300
+
+
+def _sum_of_terms(n):
+    return " + ".join(f"{k}*sin({k}*x)/{k * k}" for k in range(1, n + 1))
+
+
+def test_a_long_flat_sum_is_not_deep():
+    """500 terms, over 5 000 characters: accepted, and its value is the sum of its terms."""
+    text = _sum_of_terms(500)
+    assert len(text) > 5000
+    f = offsetgeo.Function(text)
+    x = 0.7
+    assert f.value(x) == pytest.approx(sum(np.sin(k * x) / k for k in range(1, 501)), rel=1e-12)
+
+
+def _nested(depth):
+    return "sin(" * depth + "x" + ")" * depth
+
+
+def test_deep_nesting_within_the_bound_is_exact():
+    f = offsetgeo.Function(_nested(150))              # once a RecursionError inside sympy
+    x, value, slope = 0.3, 0.3, 1.0
+    for _ in range(150):                               # chain rule by hand
+        slope *= np.cos(value)
+        value = np.sin(value)
+    assert f.value(x) == pytest.approx(value, rel=1e-13)
+    assert f.grad(x) == pytest.approx(slope, rel=1e-11)
+
+
+def test_nesting_past_the_bound_is_refused_with_the_depth():
+    with pytest.raises(ValueError, match="nested"):
+        parse_expression(_nested(MAX_DEPTH + 5))
+
+
+def test_long_products_are_cheap_and_exact():
+    """A product of 79 sines once took minutes to differentiate; the tape's forward-mode
+    derivatives must agree with the product rule written out."""
+    ks = np.arange(1, 80)
+    f = offsetgeo.Function("*".join(f"sin({k}*x/79 + 1)" for k in ks))
+    x = 0.4
+    s, c = np.sin(ks * x / 79 + 1), np.cos(ks * x / 79 + 1)
+    value = np.prod(s)
+    grad = value * np.sum(ks / 79 * c / s)
+    hess = value * (np.sum(ks / 79 * c / s) ** 2 - np.sum((ks / 79) ** 2 / s ** 2))
+    v, g, h = f.evaluate(np.array([[x]]), 2)
+    assert v[0] == pytest.approx(value, rel=1e-12)
+    assert g[0, 0] == pytest.approx(grad, rel=1e-10)
+    assert h[0, 0, 0] == pytest.approx(hess, rel=1e-9)

@@ -85,7 +85,7 @@ def test_from_callables_2d_with_hessian():
 
 
 def test_nan_on_domain_is_refused():
-    with pytest.raises(ValueError, match="not finite.*declare domain="):
+    with pytest.raises(ValueError, match="not finite.*declare a domain="):
         offsetgeo.Function("log(x)")
     with pytest.raises(ValueError, match="not finite"):
         offsetgeo.Function("sqrt(x)", domain=(-1, 1))
@@ -114,3 +114,76 @@ def test_scaled():
     assert f.grad(0.0) == pytest.approx(2.5)
     with pytest.raises(ValueError, match="> 0"):
         offsetgeo.Function("x").scaled(0)
+
+
+# ---------------------------------------------------------------- refusals at construction
+
+
+@pytest.mark.parametrize("expr, kwargs, where", [
+    ("tan(x)", {}, "pole of tan"),                          # poles inside the default box
+    ("1/(x - 0.3)", {}, "x=0.2"),                           # the sign change brackets 0.3
+    ("log(x - 1)", {"domain": (0.5, 3)}, "not finite"),
+])
+def test_functions_not_finite_where_checked_are_refused_naming_where(expr, kwargs, where):
+    with pytest.raises(ValueError, match="not finite") as info:
+        offsetgeo.Function(expr, **kwargs)
+    assert where in str(info.value)
+
+
+def test_tan_on_a_domain_without_poles_is_accepted():
+    f = offsetgeo.Function("tan(x)", domain=(-1.5, 1.5))
+    assert f.grad(0.0) == pytest.approx(1.0)
+
+
+def test_a_wrong_period_is_refused_and_true_ones_accepted():
+    with pytest.raises(ValueError, match="not a period") as info:
+        offsetgeo.Function("sin(x)", period=1)
+    assert "changes by" in str(info.value)
+    with pytest.raises(ValueError, match="not a period"):
+        offsetgeo.Function("sin(x)*cos(y)", period=("2*pi", "pi"))
+    offsetgeo.Function("sin(x)", period="2*pi")
+    offsetgeo.Function("sin(x)", period="4*pi")               # a multiple is a period too
+    offsetgeo.Function("sin(x)*cos(y)", period=("2*pi", "2*pi"))
+
+
+@pytest.mark.parametrize("expr, part", [("x**x", "gradient"), ("sqrt(x)", "gradient"),
+                                        ("log(x)", "value")])
+def test_the_failing_part_and_the_closed_domain_are_named(expr, part):
+    """On (0, 2) x**x and sqrt(x) are finite but their derivatives are not at 0; domains are
+    closed boxes, so the face x = 0 belongs to the domain and the message says so."""
+    with pytest.raises(ValueError) as info:
+        offsetgeo.Function(expr, domain=(0, 2))
+    text = str(info.value)
+    assert f"its {part} is NaN or infinite" in text and "x=0" in text
+    assert "closed" in text
+    offsetgeo.Function(expr, domain=(1e-9, 2))
+
+
+def test_a_too_costly_expression_is_refused_stating_cost_and_bound(monkeypatch):
+    from offsetgeo import _function
+    monkeypatch.setattr(_function, "MAX_TAPE", 50)
+    with pytest.raises(ValueError, match=r"too costly: .* need \d+ tape instructions \(the "
+                                         r"bound is 50\)"):
+        offsetgeo.Function("*".join(f"sin({k}*x)" for k in range(1, 10)))
+
+
+def test_sampling_work_is_bounded_before_it_starts():
+    """A 500-term sum of fast sines: a footpoint needs a fine grid of a long tape; refused at
+    once with the cost and the bound (it once ran for minutes)."""
+    f = offsetgeo.Function(" + ".join(f"{k}*sin({k}*x)" for k in range(1, 501)))
+    with pytest.raises(ValueError, match=r"would cost .* tape instructions .* the bound is"):
+        offsetgeo.footpoint(f, np.array([[0.5, 1.0]]))
+
+
+def test_messages_shorten_long_expressions():
+    f = offsetgeo.Function(" + ".join(f"sin({k}*x)" for k in range(1, 200)))
+    assert len(str(f)) < 120 and "characters" in str(f)
+    assert repr(f).count("sin(") == 199                       # the repr stays complete
+
+
+def test_cost_counts_tape_instructions():
+    f = offsetgeo.Function("sin(x)")
+    assert 0 < f.cost(0) < f.cost(1) <= f.cost(2)
+    g = offsetgeo.Function(" + ".join(f"sin({k}*x)" for k in range(1, 40)))
+    assert g.cost(0) > 20 * f.cost(0)
+    assert offsetgeo.Function.from_callables(np.sin, np.cos).cost(0) is None

@@ -224,7 +224,7 @@ def test_closing_of_smooth_function_is_the_function_up_to_sampling():
     # (second derivative of h_rho(x) - [f_j + sqrt(rho^2 - (x - x_j)^2)] at its double zero:
     # offset curvature kappa / (1 - rho kappa) plus 1 / rho), p <= 0.1 the offset's slope.
     # So closing == values holds to O(h^2), not to rounding: about 3% of the samples are
-    # lifted by ~0.05 h^2 for rho = 1 (see MATH.md caveat in the report).
+    # lifted by ~0.05 h^2 for rho = 1 (see docs/math.md caveat in the report).
     kappa, p = 0.1, 0.1
     errs = []
     for h in (0.04, 0.02, 0.01):

@@ -168,7 +168,7 @@ def test_height_decay_plateau_and_value_at_five(made):
         brute = brute_offset_sin(math.pi / 2, r) - brute_offset_sin(3 * math.pi / 2, r)
         assert osc[rho == r][0] == pytest.approx(brute, abs=2e-7)
     ratio = osc[rho == 5.0][0] / (math.pi**2 / 10)
-    assert 0.875 < ratio < 0.885                         # MATH.md: "about 0.88" at ρ = 5
+    assert 0.875 < ratio < 0.885                         # docs/math.md: "about 0.88" at ρ = 5
     assert np.all(np.diff(osc[np.argsort(rho)]) <= 1e-12)
 
 

@@ -121,7 +121,7 @@ def test_paper_solver_equals_authors_loop():
 
 
 def test_paper_footpoint_is_far_from_exact_on_sine():
-    # MATH.md: the authors' defaults leave the footpoint ~0.08 from the true one (sin, eta=0.1)
+    # docs/math.md: the authors' defaults leave the footpoint ~0.08 from the true one (sin, eta=0.1)
     errs = []
     for theta in np.linspace(-3, 3, 13):
         g = math.cos(theta); s = math.sqrt(1 + g * g); rho = 0.5

@@ -255,7 +255,7 @@ def test_phase_transition_sin():
     assert np.all(np.abs(rep.measured[below] - 2.0) <= rep.tolerance[below])  # plateau
     assert np.all(np.abs(rep.measured[below] - 2.0) < 1e-4)
     assert np.all(rep.measured[rep.radii > 1.2] < 2.0 - 1e-3)
-    # ρ·osc → π²/2; at ρ = 5 still only ≈ 0.88 of it (MATH.md)
+    # ρ·osc → π²/2; at ρ = 5 still only ≈ 0.88 of it (docs/math.md)
     assert rep.rate["limit_rho_times_osc"] == pytest.approx(math.pi ** 2 / 2, rel=0.01)
     osc5 = T.phase_transition("sin(x)", period=TWO_PI, radii=[5.0], resolution=600).measured[0]
     assert osc5 / (math.pi ** 2 / 10) == pytest.approx(0.88, abs=0.02)

@@ -30,7 +30,7 @@ COLUMN_WIDTH = 3.4
 #: width of the text block of a two-column paper (inches)
 TEXT_WIDTH = 7.0
 
-#: axis labels with the symbols of MATH.md (matplotlib mathtext)
+#: axis labels with the symbols of docs/math.md (matplotlib mathtext)
 SYMBOLS = {
     "theta": r"$\theta$",
     "theta1": r"$\theta_1$",

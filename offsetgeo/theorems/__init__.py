@@ -2,7 +2,7 @@
 
 Each verifier measures the quantity a statement bounds over a sweep of radii ``ρ`` and
 reports it against the claimed bound, with the margin, the sampling tolerance behind the
-verdict, the assumptions it checked and the arrays behind the figures (see ``MATH.md``,
+verdict, the assumptions it checked and the arrays behind the figures (see ``docs/math.md``,
 "The statements to verify numerically"):
 
 ====================  ===============================================================
