@@ -243,10 +243,12 @@ def test_embedded_cluster_workers_do_not_trim_malloc(tmp_path, monkeypatch):
     rows = sweep.results(tmp_path / "env")
     assert all(r.worker.startswith("tcp://") for r in rows)
     assert [r.metrics["trim"] for r in rows] == ["unset", "unset"]
-    # the probe can see the variable: a worker started with Dask's defaults has it
+    # the probe can see the variable: a worker started with Dask's default has it (set here
+    # explicitly: the module's client fixture has the setting unset while it lives)
     try:
-        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+        with dask.config.set({f"distributed.nanny.pre-spawn-environ.{TRIM}": 65536}), \
+                LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
                 Client(cluster, set_as_default=False) as c:
             sweep.run("environment-probe", {"x": [3]}, out=tmp_path / "dask", client=c,
                       progress=False)
