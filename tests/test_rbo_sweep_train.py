@@ -7,6 +7,7 @@ so that the whole file runs in seconds besides the cluster's start.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import logging
 import math
@@ -148,11 +149,14 @@ def test_diverging_learning_rate_is_recorded_diverged_and_marked(cluster_sweep):
     (sgd,) = hm.references                             # SGD's strip under the map
     assert sgd.label == "optimizer=sgd" and sgd.diverged[j] == 2 and sgd.n[j] == 0
     assert rep.counts == {"valid": 12, "failed": 0, "diverged": 6}
-    with open(Path(out) / "report" / "heatmap.csv") as fh:
-        lines = [line.split(",") for line in fh.read().splitlines()[1:]]
-    marked = [line for line in lines if float(line[2]) == DIVERGING_LR]
-    assert len(marked) == 3 and all(line[-1] == "2" and line[3] == "" for line in marked)
-    assert [line[1] for line in marked] == ["0.05", "0.5", "optimizer=sgd"]
+    with open(Path(out) / "report" / "heatmap.csv", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    marked = [line for line in lines if float(line["lr"]) == DIVERGING_LR]
+    assert len(marked) == 3
+    assert all(line["seeds_diverged"] == "2" and line["final_test_accuracy_mean"] == ""
+               and line["steps_mean"] == "" for line in marked)
+    assert [(line["reference"], line["radius"]) for line in marked] == \
+        [("", "0.05"), ("", "0.5"), ("optimizer=sgd", "")]
 
 
 def test_report_heat_map_is_the_mean_of_the_stored_rows(cluster_sweep):
@@ -170,11 +174,21 @@ def test_report_heat_map_is_the_mean_of_the_stored_rows(cluster_sweep):
             assert hm.mean[i, j] == pytest.approx(sum(values) / 2, rel=1e-15)
             spread = abs(values[0] - values[1]) / math.sqrt(2)       # sample std of two
             assert hm.std[i, j] == pytest.approx(spread, rel=1e-12)
+            steps = [m["steps"] for c, s, m in stored
+                     if c.get("radius") == radius and c["lr"] == lr]
+            assert hm.note[i, j] == sum(steps) / 2 and 0 < min(steps)
     for j, lr in enumerate(hm.cols[:2]):
         sgd = [m["final_test_accuracy"] for c, s, m in stored
                if c["optimizer"] == "sgd" and c["lr"] == lr and m["status"] == "completed"]
         assert len(sgd) == 2 and hm.references[0].n[j] == 2
         assert hm.references[0].mean[j] == pytest.approx(sum(sgd) / 2, rel=1e-15)
+        # SGD makes one gradient evaluation a step: its budget of 40 buys 40 steps
+        assert hm.references[0].note[j] == 40
+    assert hm.note_name == "steps" and hm.flag_name == "unconverged"
+    unconverged = {(c.get("radius"), c["lr"]): 0 for c, s, m in stored}
+    for c, s, m in stored:
+        unconverged[(c.get("radius"), c["lr"])] += m["status"] == "completed" and m["unconverged"] > 0
+    assert hm.flagged.tolist() == [[unconverged[(r, lr)] for lr in hm.cols] for r in hm.rows]
     best = {b.method: b for b in rep.best}
     assert best["rbo"].clean and best["rbo"].mean == np.nanmax(hm.mean)
     assert best["sgd"].clean and best["sgd"].mean == np.nanmax(hm.references[0].mean)
@@ -255,3 +269,47 @@ def test_embedded_cluster_workers_do_not_trim_malloc(tmp_path, monkeypatch):
     finally:
         os.environ.pop(TRIM, None)      # the nanny leaves it in this process's environment
     assert [r.metrics["trim"] for r in sweep.results(tmp_path / "dask")] == ["65536"]
+
+
+def counting_probe(config, deadline):
+    """A map cell with known numbers: value 1/lr + radius, steps 10·seed + 7, and an
+    ``unconverged`` count that is positive for seed 1 at the largest radius only."""
+    return CellOutput({"value": 1.0 / config["lr"] + config["radius"],
+                       "steps": 10 * config["seed"] + 7,
+                       "unconverged": int(config["radius"] > 1 and config["seed"] == 1)})
+
+
+COUNT_PROBE = sweep.register_task(
+    Task("counting-probe", counting_probe, {"radius": Param("float"), "lr": Param("float"),
+                                            "seed": Param("int", 0)},
+         metrics=("value", "steps", "unconverged"), primary=("value", "min"),
+         heatmap=("radius", "lr"), note="steps", flag="unconverged"), replace=True)
+
+
+def test_heat_map_prints_the_mean_note_and_counts_flagged_seeds(tmp_path):
+    out = tmp_path / "probe"
+    sweep.run("counting-probe", {"radius": [0.5, 2.0], "lr": [0.1, 1.0], "seed": [0, 1, 2]},
+              out=out, serial=True, progress=False)
+    rep = sweep.report(out)
+    (hm,) = rep.heatmaps
+    # steps 7, 17, 27 over the three seeds: mean 17 everywhere; seed 1 flagged at radius 2
+    assert hm.note.tolist() == [[17.0, 17.0], [17.0, 17.0]]
+    assert hm.flagged.tolist() == [[0, 0], [1, 1]]
+    assert hm.mean[0, 0] == pytest.approx(10.5, rel=1e-15)
+    with open(out / "report" / "heatmap.csv", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert [(line["radius"], line["lr"], line["steps_mean"], line["seeds_unconverged"])
+            for line in lines] == [("0.5", "0.1", "17", "0"), ("0.5", "1.0", "17", "0"),
+                                   ("2.0", "0.1", "17", "1"), ("2.0", "1.0", "17", "1")]
+    text = (out / "report" / "report.md").read_text()
+    assert "| 2 | 12.000 ± 0.000 ‡1 (17 steps) | 3.000 ± 0.000 ‡1 (17 steps) |" in text
+    assert "‡ k: k seeds with `unconverged` > 0" in text
+    # a task without note or flag (rbo-analytic) has neither in its map or its CSV
+    plain = tmp_path / "analytic"
+    sweep.run("rbo-analytic", {"radius": [0.1, 1.0], "lr": [0.1]}, out=plain, serial=True,
+              fixed={"loss": "x**2", "steps": 3, "theta0": [1.0]}, progress=False)
+    (hm,) = sweep.report(plain).heatmaps
+    assert hm.note is None and hm.flagged is None
+    with open(plain / "report" / "heatmap.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[-1] == "seeds_diverged" and "steps_mean" not in header

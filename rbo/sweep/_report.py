@@ -59,6 +59,8 @@ class _Group:
     evals: tuple          # evals of the valid seeds
     keys: tuple           # every cell key of the group
     shown: dict           # metric -> its distinct values over the group's done cells, as text
+    notes: tuple = ()     # the task's note metric of the valid seeds
+    flagged: int = 0      # valid seeds whose flag metric is above zero
 
     @property
     def n(self) -> int:
@@ -71,6 +73,10 @@ class _Group:
     @property
     def std(self) -> float:
         return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else math.nan
+
+    @property
+    def note(self) -> float:
+        return float(np.mean(self.notes)) if self.notes else math.nan
 
     @property
     def clean(self) -> bool:
@@ -101,6 +107,10 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _cell_value(row, task, metric):
     """(kind, value): kind in valid | failed | diverged."""
     if row.status != "done":
@@ -125,9 +135,13 @@ def _groups(rows, task, metric) -> list:
                       if k == "valid" and r.evals is not None)
         shown = {m: " / ".join(sorted({_fmt_value(r.metrics.get(m)) for r in members
                                        if r.status == "done"})) for m in task.show}
+        notes = tuple(float(r.metrics[task.note]) for r, (k, _) in zip(members, kinds)
+                      if k == "valid" and _is_number(r.metrics.get(task.note)))
+        flagged = sum(k == "valid" and _is_number(r.metrics.get(task.flag))
+                      and r.metrics[task.flag] > 0 for r, (k, _) in zip(members, kinds))
         out.append(_Group(config, values, sum(k == "failed" for k, _ in kinds),
                           sum(k == "diverged" for k, _ in kinds), evals,
-                          tuple(r.key for r in members), shown))
+                          tuple(r.key for r in members), shown, notes, flagged))
     return sorted(out, key=lambda g: _order(g.config))
 
 
@@ -160,6 +174,10 @@ class ReferenceRow:
         Mean and sample std over the valid seeds, per column of the panel.
     n, failed, diverged : ndarray of int
         Valid, failed and diverged seeds per column.
+    note : ndarray (len(cols),)
+        Mean of the task's note metric over the valid seeds (NaN: none).
+    flagged : ndarray of int (len(cols),)
+        Valid seeds whose flag metric is above zero.
     """
 
     label: str
@@ -168,6 +186,8 @@ class ReferenceRow:
     n: np.ndarray
     failed: np.ndarray
     diverged: np.ndarray
+    note: np.ndarray
+    flagged: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,17 @@ class HeatMap:
     references : tuple of ReferenceRow
         Methods of the sweep that lack ``row_param`` (SGD beside RBO) at the same columns
         and other parameters: drawn under the map for comparison.
+    note : ndarray or None
+        Mean over the valid seeds of the task's note metric per cell (``steps``), printed
+        under the value; None: no note.
+    note_name : str
+        That metric's name.
+    flagged : ndarray of int or None
+        Valid seeds per cell whose task's flag metric is above zero (``‡ k``); None: no flag.
+    flag_name : str
+        That metric's name.
+    caption : str
+        What is fixed across the panel (the study's fixed parameters), for the figure.
     """
 
     label: str
@@ -205,6 +236,11 @@ class HeatMap:
     metric: str
     sense: str
     references: tuple = ()
+    note: Optional[np.ndarray] = None
+    note_name: str = ""
+    flagged: Optional[np.ndarray] = None
+    flag_name: str = ""
+    caption: str = ""
 
     @property
     def best(self) -> Optional[tuple]:
@@ -217,16 +253,16 @@ class HeatMap:
 
 
 def _fill(gs, place, shape) -> tuple:
-    """(mean, std, n, failed, diverged) arrays of ``shape`` from groups at ``place(g)``
-    (an index, or None to leave a group out)."""
-    mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
-    n, failed, diverged = (np.zeros(shape, dtype=int) for _ in range(3))
+    """(mean, std, n, failed, diverged, note, flagged) arrays of ``shape`` from groups at
+    ``place(g)`` (an index, or None to leave a group out)."""
+    mean, std, note = (np.full(shape, np.nan) for _ in range(3))
+    n, failed, diverged, flagged = (np.zeros(shape, dtype=int) for _ in range(4))
     for g in gs:
         at = place(g)
         if at is not None:
-            mean[at], std[at] = g.mean, g.std
-            n[at], failed[at], diverged[at] = g.n, g.failed, g.diverged
-    return mean, std, n, failed, diverged
+            mean[at], std[at], note[at] = g.mean, g.std, g.note
+            n[at], failed[at], diverged[at], flagged[at] = g.n, g.failed, g.diverged, g.flagged
+    return mean, std, n, failed, diverged, note, flagged
 
 
 def _references(groups, task, panel: dict, cols: list) -> tuple:
@@ -248,7 +284,7 @@ def _references(groups, task, panel: dict, cols: list) -> tuple:
     return tuple(out)
 
 
-def _heatmaps(groups, task, metric, sense) -> list:
+def _heatmaps(groups, task, metric, sense, caption="") -> list:
     if task.heatmap is None:
         return []
     rp, cp = task.heatmap
@@ -266,9 +302,22 @@ def _heatmaps(groups, task, metric, sense) -> list:
         arrays = _fill(gs, lambda g: (rows.index(float(g.config[rp])),
                                       cols.index(float(g.config[cp]))), (len(rows), len(cols)))
         panel = {k: v for k, v in json.loads(key).items() if k != task.group}
+        *stats, note, flagged = arrays
         out.append(HeatMap(_label(gs[0].config, shown), rp, cp, tuple(rows), tuple(cols),
-                           *arrays, metric, sense, _references(groups, task, panel, cols)))
+                           *stats, metric, sense, _references(groups, task, panel, cols),
+                           note if task.note else None, task.note or "",
+                           flagged if task.flag else None, task.flag or "", caption))
     return out
+
+
+def _caption(task, fixed: dict) -> str:
+    """``task: k = v, …`` over a study's fixed parameters (what every cell shares).
+
+    >>> _caption(get_task("train"), {"data": "mnist1d", "budget": 4000})
+    'train: data = mnist1d, budget = 4000'
+    """
+    return f"{task.name}: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in fixed.items()) \
+        if fixed else task.name
 
 
 def _edges(values) -> tuple:
@@ -294,11 +343,18 @@ def _axis_label(param: str, log: bool) -> str:
     return f"{_NAMES.get(param, param)}{' (log scale)' if log else ''}"
 
 
-def _annotate(ax, box, centre, mean, n, failed, diverged, shade):
-    """Text (and, with no valid seed, a hatched patch) of one cell ``box = (x0, x1, y0, y1)``."""
+def _marks(failed, diverged, flagged=0) -> str:
+    """`` ×k †k ‡k``: failed, diverged and flagged seeds (nothing for zeros)."""
+    return "".join(f" {sign}{k}" for sign, k in (("×", failed), ("†", diverged), ("‡", flagged))
+                   if k)
+
+
+def _annotate(ax, box, centre, mean, n, failed, diverged, shade, note="", flagged=0):
+    """Text (and, with no valid seed, a hatched patch) of one cell ``box = (x0, x1, y0, y1)``;
+    ``note`` is printed small under the value."""
     x0, x1, y0, y1 = box
     xc, yc = centre
-    marks = (f" ×{failed}" if failed else "") + (f" †{diverged}" if diverged else "")
+    marks = _marks(failed, diverged, flagged)
     if n == 0:
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="0.85", edgecolor="0.5",
                                hatch="//" if failed else "\\\\", linewidth=0))
@@ -306,8 +362,16 @@ def _annotate(ax, box, centre, mean, n, failed, diverged, shade):
         ax.text(xc, yc, word + ("\n" + marks.strip() if marks else ""), ha="center",
                 va="center", fontsize=7, color="0.1")
         return
-    ax.text(xc, yc, f"{mean:.3g}" + ("\n" + marks.strip() if marks else ""), ha="center",
-            va="center", fontsize=7, color="white" if shade else "black")
+    colour = "white" if shade else "black"
+    ax.text(xc, yc, f"{mean:#.3g}" + ("\n" + marks.strip() if marks else ""), ha="center",
+            va="bottom" if note else "center", fontsize=7, color=colour)
+    if note:
+        ax.text(xc, yc, note, ha="center", va="top", fontsize=5.5, color=colour)
+
+
+def _note(hm, value) -> str:
+    """The note text of a cell: the mean of the note metric (``283 steps``), or nothing."""
+    return f"{value:.0f} {hm.note_name}" if hm.note is not None and math.isfinite(value) else ""
 
 
 def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
@@ -316,7 +380,8 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     Rows and columns spaced geometrically (``logspace`` axes) sit at their values on
     logarithmic axes; other axes get equal cells labelled by value. Cells show the mean (``× k``: k
     seeds failed, ``† k``: k diverged); a cell with no valid seed is hatched grey and
-    labelled ``failed`` or ``diverged``; the best cell is outlined in red.  Reference rows
+    labelled ``failed`` or ``diverged``; the best cell is outlined in red; the task's note
+    metric (``hm.note``: steps taken) is printed small under each value.  Reference rows
     (methods without the row parameter, e.g. SGD) are drawn in a strip under the map with
     the same colours.
 
@@ -368,7 +433,9 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     for i in range(len(hm.rows)):
         for j in range(len(hm.cols)):
             _annotate(ax, (xe[j], xe[j + 1], ye[i], ye[i + 1]), (xc[j], yc[i]), hm.mean[i, j],
-                      hm.n[i, j], hm.failed[i, j], hm.diverged[i, j], dark(hm.mean[i, j]))
+                      hm.n[i, j], hm.failed[i, j], hm.diverged[i, j], dark(hm.mean[i, j]),
+                      _note(hm, hm.note[i, j]) if hm.note is not None else "",
+                      hm.flagged[i, j] if hm.flagged is not None else 0)
     best = hm.best
     if best is not None:
         i, j = best
@@ -388,7 +455,8 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
         for i, r in enumerate(hm.references):
             for j in range(len(hm.cols)):
                 _annotate(strip, (xe[j], xe[j + 1], i, i + 1), (xc[j], i + 0.5), r.mean[j],
-                          r.n[j], r.failed[j], r.diverged[j], dark(r.mean[j]))
+                          r.n[j], r.failed[j], r.diverged[j], dark(r.mean[j]),
+                          _note(hm, r.note[j]), r.flagged[j] if hm.flagged is not None else 0)
         strip.set_ylim(0, k)
         strip.set_yticks(np.arange(k) + 0.5,
                          [r.label.replace("optimizer=", "") for r in hm.references])
@@ -668,34 +736,76 @@ def _md_table(header, rows) -> str:
     return "\n".join(lines)
 
 
+def _lines(items, width: int, sep: str = "; ") -> str:
+    """``items`` joined by ``sep`` into lines of at most ``width`` characters where possible
+    (an item is never broken).
+
+    >>> print(_lines(["alpha beta", "gamma", "delta epsilon"], 18))
+    alpha beta; gamma
+    delta epsilon
+    """
+    lines: list = []
+    for item in items:
+        if lines and len(lines[-1]) + len(sep) + len(item) <= width:
+            lines[-1] += sep + item
+        else:
+            lines.append(item)
+    return "\n".join(lines)
+
+
+def _legend(heatmaps, width: int) -> str:
+    """The figure's title: what is fixed (wrapped), then what the marks mean."""
+    hm = heatmaps[0]
+    items = ["mean over seeds", "red box: best cell with every seed clean"]
+    if hm.note is not None:
+        items.append(f"small print: mean {hm.note_name}")
+    items += ["× k: k seeds failed", "† k: k diverged", "hatched: none left"]
+    if hm.flagged is not None:
+        items.append(f"‡ k: k seeds with {hm.flag_name} > 0")
+    if any(h.references for h in heatmaps):
+        items.append("strip: methods without this row parameter")
+    caption = _lines(hm.caption.split(", "), width, ", ") + "\n" if hm.caption else ""
+    return caption + _lines(items, width)
+
+
 def _save_heatmaps(heatmaps, folder: Path) -> list:
     if not heatmaps:
         return []
     ncols = min(3, len(heatmaps))
     nrows = math.ceil(len(heatmaps) / ncols)
     strip = 0.5 * max(len(hm.references) for hm in heatmaps)    # inches for reference rows
-    fig = Figure(figsize=(4.8 * ncols, (3.9 + strip) * nrows), layout="constrained")
+    legend = _legend(heatmaps, width=int(14 * 4.8 * ncols))   # ~14 characters an inch at 8 pt
+    top = 0.14 * (legend.count("\n") + 1)                  # inches for the title lines
+    fig = Figure(figsize=(4.8 * ncols, (3.6 + strip + top) * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, hm in zip(axes.flat, heatmaps):
         plot_heatmap(hm, ax=ax)
     for ax in list(axes.flat)[len(heatmaps):]:
         ax.set_visible(False)
-    fig.suptitle("mean over seeds; red box: best cell with every seed clean\n× k: k seeds "
-                 "failed, † k: k diverged; hatched: none left"
-                 + ("; strip: methods without this row parameter" if strip else ""), fontsize=8)
+    fig.suptitle(legend, fontsize=8)
     png, table = folder / "heatmap.png", folder / "heatmap.csv"
     fig.savefig(png, dpi=130)
     rows = []
     for hm in heatmaps:
-        rows += [[hm.label, r, c, _num(hm.mean[i, j]), _num(hm.std[i, j]), int(hm.n[i, j]),
-                  int(hm.failed[i, j]), int(hm.diverged[i, j])]
+        rows += [[hm.label, "", r, c, *_csv_cell(hm, hm, (i, j))]
                  for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
-        rows += [[hm.label, ref.label, c, _num(ref.mean[j]), _num(ref.std[j]), int(ref.n[j]),
-                  int(ref.failed[j]), int(ref.diverged[j])]
+        rows += [[hm.label, ref.label, "", c, *_csv_cell(hm, ref, j)]
                  for ref in hm.references for j, c in enumerate(hm.cols)]
-    _write_csv(table, ["panel", hm.row_param, hm.col_param, f"{hm.metric}_mean",
-                       f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"], rows)
+    hm = heatmaps[0]
+    _write_csv(table, ["panel", "reference", hm.row_param, hm.col_param, f"{hm.metric}_mean",
+                       f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"]
+               + ([f"{hm.note_name}_mean"] if hm.note is not None else [])
+               + ([f"seeds_{hm.flag_name}"] if hm.flagged is not None else []), rows)
     return [png, table]
+
+
+def _csv_cell(hm: HeatMap, src, at) -> list:
+    """The heat-map CSV columns of one cell of panel ``hm`` (``src``: the panel or one of its
+    reference rows, ``at``: the index in its arrays)."""
+    return ([_num(src.mean[at]), _num(src.std[at]), int(src.n[at]), int(src.failed[at]),
+             int(src.diverged[at])]
+            + ([_num(src.note[at])] if hm.note is not None else [])
+            + ([int(src.flagged[at])] if hm.flagged is not None else []))
 
 
 def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
@@ -748,7 +858,7 @@ def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
         metric, sense = (_ACCURACY if any(_ACCURACY[0] in r.metrics for r in rows)
                          else task.primary)
         groups = _groups(rows, task, metric)
-        heatmaps = _heatmaps(groups, task, metric, sense)
+        heatmaps = _heatmaps(groups, task, metric, sense, _caption(task, saved["fixed"]))
         best = _best(groups, task, sense)
         profile = _profile(groups, task, store, sense, target, target_tol)
     counts = {"valid": sum(g.n for g in groups), "failed": sum(g.failed for g in groups),
@@ -806,11 +916,20 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
     return files
 
 
-def _cell_text(mean, std, n, failed, diverged) -> str:
-    marks = (f" ×{failed}" if failed else "") + (f" †{diverged}" if diverged else "")
+def _cell_text(mean, std, n, failed, diverged, flagged=0) -> str:
+    marks = _marks(failed, diverged, flagged)
     if n == 0:
         return ("failed" if failed else "diverged" if diverged else "not run") + marks
     return (f"{mean:.3f} ± {std:.3f}" if math.isfinite(std) else f"{mean:.3f}") + marks
+
+
+def _cell_md(hm: HeatMap, src, at) -> str:
+    """One cell of the Markdown matrix of panel ``hm``: ``src`` is the panel or one of its
+    reference rows, ``at`` the index in its arrays; the note in parentheses."""
+    text = _cell_text(src.mean[at], src.std[at], src.n[at], src.failed[at], src.diverged[at],
+                      src.flagged[at] if hm.flagged is not None else 0)
+    note = _note(hm, src.note[at]) if hm.note is not None else ""
+    return text + (f" ({note})" if note else "")
 
 
 def _heatmap_table(hm: HeatMap) -> str:
@@ -819,13 +938,11 @@ def _heatmap_table(hm: HeatMap) -> str:
     best = hm.best
     rows = []
     for i, r in enumerate(hm.rows):
-        cells = [_cell_text(hm.mean[i, j], hm.std[i, j], hm.n[i, j], hm.failed[i, j],
-                            hm.diverged[i, j]) for j in range(len(hm.cols))]
+        cells = [_cell_md(hm, hm, (i, j)) for j in range(len(hm.cols))]
         if best is not None and best[0] == i:
             cells[best[1]] = f"**{cells[best[1]]}**"
         rows.append([f"{r:.3g}"] + cells)
-    rows += [[ref.label] + [_cell_text(ref.mean[j], ref.std[j], ref.n[j], ref.failed[j],
-                                       ref.diverged[j]) for j in range(len(hm.cols))]
+    rows += [[ref.label] + [_cell_md(hm, ref, j) for j in range(len(hm.cols))]
              for ref in hm.references]
     return _md_table([f"{hm.row_param} \\ {hm.col_param}"] + [f"{c:.3g}" for c in hm.cols], rows)
 
@@ -847,7 +964,10 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
         lines += [f"## {hm.row_param} × {hm.col_param} heat map", "",
                   f"Mean of `{metric}` over the seeds that finished without diverging; × k: k "
                   "seeds failed, † k: k seeds diverged; hatched: no seed left; red box: best "
-                  "cell with every seed clean. Data: `heatmap.csv`.", "",
+                  "cell with every seed clean"
+                  + (f"; in parentheses: mean `{hm.note_name}`" if hm.note is not None else "")
+                  + (f"; ‡ k: k seeds with `{hm.flag_name}` > 0" if hm.flagged is not None
+                     else "") + ". Data: `heatmap.csv`.", "",
                   "![heat map](heatmap.png)", ""]
         for hm in heatmaps:
             lines += [f"### {hm.label}", "", _heatmap_table(hm), ""]

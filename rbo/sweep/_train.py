@@ -136,5 +136,7 @@ TRAIN = Task(
     group="optimizer",
     heatmap=("radius", "lr"),
     seed="seed",
-    show=("status",),
+    show=("status", "unconverged"),
+    note="steps",
+    flag="unconverged",
 )
