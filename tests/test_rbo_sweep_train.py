@@ -34,10 +34,9 @@ GRID = {"optimizer": ["rbo", "sgd"], "radius": [0.05, 0.5], "lr": [0.3, 1.0, DIV
         "seed": [0, 1]}
 
 
-#: what Dask sets in its workers' environment unless told otherwise (see _runner._client)
+#: what Dask sets in its workers' environment unless told otherwise (see _runner._client;
+#: the 2-worker cluster fixture ``client`` of conftest.py unsets it, as rbo sweep does)
 TRIM = "MALLOC_TRIM_THRESHOLD_"
-UNTRIMMED = {"distributed.deploy.lost-worker-timeout": "1 hour",
-             f"distributed.nanny.pre-spawn-environ.{TRIM}": None}
 
 
 def environment_probe(config, deadline):
@@ -48,19 +47,6 @@ def environment_probe(config, deadline):
 ENV_PROBE = sweep.register_task(Task("environment-probe", environment_probe,
                                      {"x": Param("int")}, metrics=("trim",), seed=None),
                                 replace=True)
-
-
-@pytest.fixture(scope="module")
-def client():
-    # an earlier Dask cluster in this process leaves MALLOC_TRIM_THRESHOLD_ in os.environ
-    with pytest.MonkeyPatch.context() as mp, dask.config.set(UNTRIMMED):
-        mp.delenv(TRIM, raising=False)
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
-        c = Client(cluster, set_as_default=False)
-        yield c
-        c.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +244,7 @@ def test_embedded_cluster_workers_do_not_trim_malloc(tmp_path, monkeypatch):
     assert all(r.worker.startswith("tcp://") for r in rows)
     assert [r.metrics["trim"] for r in rows] == ["unset", "unset"]
     # the probe can see the variable: a worker started with Dask's default has it (set here
-    # explicitly: the module's client fixture has the setting unset while it lives)
+    # explicitly: the client fixture of conftest.py has it unset while it lives)
     try:
         with dask.config.set({f"distributed.nanny.pre-spawn-environ.{TRIM}": 65536}), \
                 LocalCluster(n_workers=1, threads_per_worker=1, processes=True,

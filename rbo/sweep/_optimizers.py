@@ -9,7 +9,8 @@ from __future__ import annotations
 from .. import entropy_sgd, rolling_ball, sam, sgd
 from ._spec import REQUIRED, Param
 
-__all__ = ["OPTIMIZERS", "OPTIMIZER_PARAMS", "TUNED", "applicable", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "OPTIMIZER_PARAMS", "TUNED", "COMPARISON", "applicable",
+           "make_optimizer"]
 
 #: optimizer name -> (factory, its options besides lr)
 OPTIMIZERS = {
@@ -41,6 +42,10 @@ OPTIMIZER_PARAMS = {
 
 #: the parameters tuned per optimizer (what the report searches for the best configuration)
 TUNED = tuple(k for k in OPTIMIZER_PARAMS if k != "optimizer")
+
+#: the :class:`~rbo.sweep.Task` fields of every task that compares optimizers: tuned
+#: parameters, the method compared, the ρ × η heat map, the replicate seed
+COMPARISON = {"hyper": TUNED, "group": "optimizer", "heatmap": ("radius", "lr"), "seed": "seed"}
 
 
 def applicable(config: dict) -> set:

@@ -24,7 +24,7 @@ from .._compare import RBO_TRAINING_TOL
 from .._specs import blas_threads, build_model, load_data
 from .._train import train
 from ..nn import ACTIVATIONS
-from ._optimizers import OPTIMIZER_PARAMS, TUNED, applicable, make_optimizer
+from ._optimizers import COMPARISON, OPTIMIZER_PARAMS, applicable, make_optimizer
 from ._spec import REQUIRED, CellOutput, CellTimeout, Param, Task
 
 __all__ = ["TRAIN"]
@@ -132,10 +132,7 @@ TRAIN = Task(
     check=_check,
     primary=("final_test_accuracy", "max"),
     cost_curve=("evals", "test_accuracy"),
-    hyper=TUNED,
-    group="optimizer",
-    heatmap=("radius", "lr"),
-    seed="seed",
+    **COMPARISON,
     show=("status", "unconverged"),
     note="steps",
     flag="unconverged",
