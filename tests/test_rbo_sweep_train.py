@@ -93,6 +93,23 @@ def test_a_cell_is_the_rbo_train_run_of_its_configuration(tmp_path):
     assert row.config["tol"] == rbo.sweep.get_task("train").params["tol"].default == 1e-3
 
 
+def test_an_epochs_cell_is_the_step_matched_rbo_train_run(tmp_path):
+    out = tmp_path / "epochs"
+    fixed = {k: v for k, v in FIXED.items() if k != "budget"}
+    sweep.run("train", {"epochs": [1.5]}, fixed={**fixed, "radius": 0.5, "lr": 0.3, "seed": 0},
+              out=out, serial=True, progress=False)
+    (row,) = sweep.results(out)
+    assert row.config["epochs"] == 1.5 and "budget" not in row.config
+    data = load_data("digits")
+    res = rbo.train(build_model("mlp:8", data), data, rbo.rolling_ball(0.3, 0.5, tol=1e-3),
+                    epochs=1.5, batch_size=64, seed=0, progress=False)
+    # 1.5 passes of 1347 // 64 = 21 batches: ceil(31.5) = 32 steps, whatever each one costs
+    assert row.metrics["steps"] == res.steps == 32
+    assert row.metrics["evals"] == res.evals > 32
+    assert row.metrics["final_test_accuracy"] == res.final_test_acc
+    assert row.metrics["final_train_loss"] == res.final_train_loss
+
+
 def test_cluster_and_serial_give_identical_metrics(cluster_sweep, tmp_path):
     out, summary = cluster_sweep
     assert (summary.cells, summary.done, summary.failed) == (18, 18, 0)
@@ -181,6 +198,24 @@ def test_report_heat_map_is_the_mean_of_the_stored_rows(cluster_sweep):
     assert {Path(f).name for f in rep.files} >= {"heatmap.png", "heatmap.csv", "report.md"}
 
 
+def test_profile_figure_only_when_some_optimizer_reaches_the_target(cluster_sweep):
+    out, _ = cluster_sweep
+    folder = Path(out) / "report"
+    # every test accuracy is at least 0 at the first evaluation point: both reach it at once
+    rep = sweep.report(out, target=0.0)
+    assert np.isfinite(rep.profile.costs).all() and (folder / "profile.png").exists()
+    assert str(folder / "profile.png") in rep.files
+    # no accuracy reaches 2: all costs infinite, no figure (and none left from before)
+    rep = sweep.report(out, target=2.0)
+    assert np.isinf(rep.profile.costs).all() and not (folder / "profile.png").exists()
+    assert str(folder / "profile.png") not in rep.files
+    text = (folder / "report.md").read_text()
+    assert "No figure: no optimizer reached the target" in text and "profile.png" not in text
+    with open(folder / "profile_costs.csv", newline="") as fh:
+        (line,) = list(csv.DictReader(fh))
+    assert line["rbo_evals"] == line["sgd_evals"] == ""
+
+
 def test_cell_past_its_timeout_is_failed_on_the_cluster_and_serially(client, tmp_path):
     fixed = {**FIXED, "budget": 10**7, "radius": 0.05, "lr": 0.3}
     for where, engine in (("cluster", {"client": client}), ("serial", {"serial": True})):
@@ -213,6 +248,12 @@ def test_bad_training_configurations_are_refused_before_anything_is_written(tmp_
             sweep.run("train", {"seed": [0]}, fixed=fixed, out=out, serial=True, progress=False)
     with pytest.raises(ValueError, match="needs 'budget'"):
         sweep.run("train", {"lr": [0.1]}, fixed={"optimizer": "sgd"}, out=out, serial=True)
+    for change, message in [({"epochs": 2.0}, "give budget .* or epochs .*, not both"),
+                            ({"epochs": 0.0, "budget": None}, "epochs must be a positive")]:
+        fixed = {k: v for k, v in {**FIXED, "lr": 0.3, **change}.items() if v is not None}
+        with pytest.raises(ValueError, match=message):
+            sweep.run("train", {"seed": [0]}, fixed={**fixed, "optimizer": "sgd"}, out=out,
+                      serial=True, progress=False)
     assert not out.exists()
 
 
@@ -231,6 +272,8 @@ def test_mnist1d_map_study_is_the_issue_grid():
     assert "radius" not in sgd_cells[0] and len(sgd_cells) == len(lrs) * len(seeds)
     assert {c["data"] for c in rbo_cells} == {"mnist1d"}
     assert {c["budget"] for c in rbo_cells} == {4000}
+    # a budgeted cell has no epochs entry: its key is the one it had before epochs existed
+    assert all("epochs" not in c.config for c in cells)
 
 
 def test_embedded_cluster_workers_do_not_trim_malloc(tmp_path, monkeypatch):

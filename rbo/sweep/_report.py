@@ -363,8 +363,8 @@ def _annotate(ax, box, centre, mean, n, failed, diverged, shade, note="", flagge
                 va="center", fontsize=7, color="0.1")
         return
     colour = "white" if shade else "black"
-    ax.text(xc, yc, f"{mean:#.3g}" + ("\n" + marks.strip() if marks else ""), ha="center",
-            va="bottom" if note else "center", fontsize=7, color=colour)
+    ax.text(xc, yc, f"{mean:#.3g}{marks}", ha="center", va="bottom" if note else "center",
+            fontsize=7, color=colour)
     if note:
         ax.text(xc, yc, note, ha="center", va="top", fontsize=5.5, color=colour)
 
@@ -898,10 +898,14 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
                     for b in best])
         files.append(path)
     if profile is not None:
-        fig = Figure(figsize=(6.8, 3.8), layout="constrained")
-        plot_profile(profile, ax=fig.add_subplot())
-        png = folder / "profile.png"
-        fig.savefig(png, dpi=130)
+        if _reached(profile):              # all-zero curves say nothing: no figure
+            fig = Figure(figsize=(6.8, 3.8), layout="constrained")
+            plot_profile(profile, ax=fig.add_subplot())
+            png = folder / "profile.png"
+            fig.savefig(png, dpi=130)
+            files.append(png)
+        else:
+            (folder / "profile.png").unlink(missing_ok=True)     # from an earlier report
         table = folder / "profile.csv"
         _write_csv(table, ["tau"] + list(profile.methods),
                    [[f"{t:.6g}"] + [f"{profile.fractions[m, i]:.6g}"
@@ -912,8 +916,13 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
                    + [f"{m}_ratio" for m in profile.methods],
                    [[p] + [_num(c) for c in profile.costs[i]] + [_num(r) for r in profile.ratios[i]]
                     for i, p in enumerate(profile.problems)])
-        files += [png, table, costs]
+        files += [table, costs]
     return files
+
+
+def _reached(profile: Profile) -> bool:
+    """Whether some optimizer reached the target on some problem."""
+    return bool(np.isfinite(profile.costs).any())
 
 
 def _cell_text(mean, std, n, failed, diverged, flagged=0) -> str:
@@ -989,7 +998,9 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
                   f"Cost: evaluations until `{profile.target}`; an optimizer's cost on a problem "
                   "is that of its best configuration (mean over seeds, ∞ if a seed never gets "
                   "there). Data: `profile.csv`, `profile_costs.csv`.", "",
-                  "![performance profile](profile.png)", "",
+                  "![performance profile](profile.png)" if _reached(profile) else
+                  "No figure: no optimizer reached the target on any problem; give an absolute "
+                  "one (`rbo sweep report DIR --target VALUE`).", "",
                   _md_table(["problem"] + [f"{m} evals (ratio)" for m in profile.methods],
                             [[p] + [f"{_num(profile.costs[i, m], 4) or '∞'} "
                                     f"({_num(profile.ratios[i, m], 3) or '∞'})"

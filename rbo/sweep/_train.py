@@ -3,7 +3,8 @@
 A cell trains ``model`` (``mlp:W1,W2,…`` or ``logistic``, :func:`rbo._specs.build_model`)
 on ``data`` (``mnist1d``, ``digits``, ``idx:…``, ``cifar:…``) with ``optimizer`` (``rbo``,
 ``sgd``, ``sam``, ``entropy-sgd`` and their options) under ``budget`` gradient-equivalent
-evaluations, and stores the final and best test accuracy, the final train loss and the
+evaluations (compute-matched cells) or for ``epochs`` passes over the training set
+(step-matched cells, as the seeds' ρ × η map ran), and stores the final and best test accuracy, the final train loss and the
 evaluation points (``evals``, ``test_accuracy``, ``train_loss``, …) as its curves.
 
 Determinism: initial parameters and minibatches are pure functions of ``seed``
@@ -15,6 +16,7 @@ A cell past its deadline stops between two steps and is failed (``CellTimeout``)
 """
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 
@@ -37,6 +39,8 @@ _OWN = {
     "weight_decay": Param("float", 0.0, "L2 penalty (wd/2)|W|² in the loss"),
     "batch_size": Param("int", 128, "minibatch size"),
     "budget": Param("int", REQUIRED, "gradient-equivalent evaluations (value_and_grad = hvp = 1)"),
+    "epochs": Param("float", None, "instead of budget: passes over the training set "
+                                   "(ceil(epochs · (n_train // batch_size)) steps)"),
     "eval_every": Param("int", None, "evaluations between evaluation points (default budget/40)"),
     "seed": Param("int", 0, "initial parameters, minibatch order, Entropy-SGD's noise"),
     "divergence": Param("float", 1e8, "stop when |θ| exceeds this (status 'diverged')"),
@@ -58,7 +62,15 @@ _CURVES = {"step": "step", "evals": "evals", "wall_time": "wall_time",
 
 
 def _relevant(config: dict) -> set:
-    return set(_OWN) | applicable(config)
+    """The task's own parameters and the optimizer's; ``epochs`` only when given (so that
+    budgeted cells keep the keys they had before it existed), ``budget`` unless ``epochs``
+    alone is given."""
+    out = set(_OWN) | applicable(config)
+    if config.get("epochs") is None:
+        out.discard("epochs")
+    elif "budget" not in config:
+        out.discard("budget")
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -76,8 +88,13 @@ def _setup(config: dict):
 
 def _check(config: dict) -> None:
     data, _, _ = _setup(config)
-    if config["budget"] < 1:
+    if "budget" in config and "epochs" in config:
+        raise ValueError("give budget (gradient evaluations) or epochs (passes over the "
+                         "training set), not both")
+    if "budget" in config and config["budget"] < 1:
         raise ValueError(f"budget must be a positive number of evaluations, got {config['budget']}")
+    if "epochs" in config and not (config["epochs"] > 0 and math.isfinite(config["epochs"])):
+        raise ValueError(f"epochs must be a positive number, got {config['epochs']}")
     if not 1 <= config["batch_size"] <= data.n_train:
         raise ValueError(f"batch_size must be in 1..{data.n_train} (the training examples of "
                          f"{config['data']}), got {config['batch_size']}")
@@ -89,15 +106,18 @@ def run_train(config: dict, deadline) -> CellOutput:
     """One cell of ``train``: build data, model and optimizer, train, summarise."""
     data, model, optimizer = _setup(config)
 
+    asked = (f"{config['budget']} evaluations" if "budget" in config
+             else f"{config['epochs']:g} epochs")
+
     def stop_at_deadline(step, state, info):
         if deadline.expired():
             raise CellTimeout(f"timed out after {deadline.seconds:g} s (stopped after step "
-                              f"{step}, {config['budget']} evaluations asked)")
+                              f"{step}, {asked} asked)")
 
     with blas_threads(config["threads"]), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = train(model, data, optimizer, budget=config["budget"],
-                    batch_size=config["batch_size"], eval_every=config["eval_every"],
+        res = train(model, data, optimizer, budget=config.get("budget"),
+                    epochs=config.get("epochs"), batch_size=config["batch_size"], eval_every=config["eval_every"],
                     seed=config["seed"], label=config["optimizer"], progress=False,
                     divergence=config["divergence"], callback=stop_at_deadline)
     if res.status == "interrupted":
@@ -127,7 +147,7 @@ TRAIN = Task(
     params=PARAMS,
     metrics=_METRICS,
     doc="rbo.train of one optimizer (rbo | sgd | sam | entropy-sgd) on a network under a "
-        "budget of gradient evaluations",
+        "budget of gradient evaluations or for a number of epochs",
     relevant=_relevant,
     check=_check,
     primary=("final_test_accuracy", "max"),
