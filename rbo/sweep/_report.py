@@ -672,7 +672,8 @@ def plot_profile(profile: Profile, ax=None):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("τ (factor of the fewest evaluations to reach the target)")
     ax.set_ylabel("fraction of problems within τ of the best")
-    ax.set_title(f"performance profile over {len(profile.problems)} problem(s)", fontsize=9)
+    ax.set_title(_lines(f"performance profile over {len(profile.problems)} problem(s); cost: "
+                        f"evaluations until {profile.target}".split(" "), 90, " "), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax
