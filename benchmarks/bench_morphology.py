@@ -31,7 +31,7 @@ def compile_times():
     """First-call minus second-call time of each public entry (numba compile or cache load)."""
     import offsetgeo._morphology as M
 
-    kernels = [M._dilate_1d, M._dilate_2d_rows, M._dilate_1d_core, M._reach]
+    kernels = [M._dilate_1d, M._dilate_2d_items, M._dilate_1d_core, M._reach]
     rows = []
     for name, args in [
         ("1-D closing (n=1000)", (np.random.default_rng(0).normal(size=1000), 0.01, 0.3)),

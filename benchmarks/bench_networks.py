@@ -4,12 +4,10 @@
 
 1. One exact Hessian-vector product against one gradient (MLP 40-256-256-10, batch 128).
 2. Accuracy targets: tuned SGD / AdamW on MNIST-1D (MLP 40-128-128-10), digits (≥ 96 %).
-3. Cost per step side by side in one run (round-robin chunks, so load hits all alike): SGD,
-   SAM, RBO newton at the library's default tolerance and at the training tolerance,
-   Gauss–Newton, the paper's loop.
-4. Where the evaluations of one Newton footpoint solve go (residual after each iteration).
-5. Projection tolerance: training quality and the distance invariant against the tolerance.
-6. Sharpness along training against the linear-stability bounds 2/η (SGD), 2/(η + 2ρ) (RBO).
+3. Sharpness along training against the linear-stability bounds 2/η (SGD), 2/(η + 2ρ) (RBO).
+
+What an RBO step costs (side by side with SGD and SAM, the projection tolerance, the solvers
+iteration by iteration) is measured by ``benchmarks/bench_netcost.py``.
 
 BLAS is limited to one thread (see ``rbo train --threads``).  The full comparison is the
 command ``rbo compare`` (its own timing).  MNIST-1D is cached in ``$RBO_DATA_DIR``.
@@ -27,7 +25,7 @@ from threadpoolctl import threadpool_limits
 import rbo
 from rbo import CONTENDERS
 
-RBO_TRAINING_TOL = CONTENDERS["rbo-newton"].defaults["tol"]
+RBO = CONTENDERS["rbo-newton"]
 
 
 def _best_time(fn, repeat=7, number=30):
@@ -96,132 +94,6 @@ def accuracy(quick: bool):
               f"{r.best_test_acc:.3f} | {r.wall_time:.1f} | {total:.1f} |")
 
 
-def _warm_start(model, batches, steps=300):
-    opt = rbo.sgd(0.3)
-    state = opt.init(model.init(seed=0))
-    for t in range(steps):
-        state, _ = opt.update(state, batches.sample(t))
-    return state.params
-
-
-def cost_side_by_side(quick: bool):
-    d = rbo.data.mnist1d()
-    model = rbo.nn.mlp([40, 128, 128, 10], activation="tanh")
-    batches = model.minibatches(d.x_train, d.y_train, 128, seed=0)
-    theta0 = _warm_start(model, batches)
-    rb = CONTENDERS["rbo-newton"].defaults
-    eta, rho = rb["lr"], rb["radius"]
-    tt = RBO_TRAINING_TOL
-    opts = {
-        "sgd": rbo.sgd(0.3),
-        "sam": rbo.sam(0.3, rho_sam=0.05),
-        f"rbo newton η={eta:g} ρ={rho:g}, tol 1e-10 (library default)": rbo.rolling_ball(eta, rho, tol=1e-10),
-        f"rbo newton η={eta:g} ρ={rho:g}, tol {tt:g} (training default)": rbo.rolling_ball(eta, rho, tol=tt),
-        "rbo newton η=0.1 ρ=0.1, tol 1e-10": rbo.rolling_ball(0.1, 0.1, tol=1e-10),
-        f"rbo newton η=0.1 ρ=0.1, tol {tt:g}": rbo.rolling_ball(0.1, 0.1, tol=tt),
-        f"rbo gauss-newton η={eta:g} ρ={rho:g}, tol {tt:g}": rbo.rolling_ball(eta, rho, solver="gauss-newton", tol=tt),
-        f"rbo gauss-newton η=0.1 ρ=0.1, tol {tt:g}": rbo.rolling_ball(0.1, 0.1, solver="gauss-newton", tol=tt),
-        f"rbo paper (K=100, s=1e-3) η={eta:g} ρ={rho:g}": rbo.rolling_ball(eta, rho, solver="paper"),
-    }
-    states = {k: o.init(theta0) for k, o in opts.items()}
-    evals = {k: 0 for k in opts}
-    wall = {k: 0.0 for k in opts}
-    steps = {k: 0 for k in opts}
-    conv = {k: 0 for k in opts}
-    n_chunks, chunk = (3, 5) if quick else (10, 10)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in range(n_chunks):                    # round robin: the same load for all
-            for k, opt in opts.items():
-                if k.startswith("rbo paper") and c >= max(1, n_chunks // 4):
-                    continue                         # 101 evals a step: fewer steps suffice
-                for _ in range(chunk):
-                    obj = batches.sample(1000 + steps[k])
-                    t0 = time.perf_counter()
-                    states[k], info = opt.update(states[k], obj, fresh=True)
-                    wall[k] += time.perf_counter() - t0
-                    evals[k] += info.evals
-                    steps[k] += 1
-                    conv[k] += bool(getattr(info, "converged", True))
-    sam_ms = 1e3 * wall["sam"] / steps["sam"]
-    print("\n## 3. Cost per step, side by side (MNIST-1D, MLP 40-128-128-10 tanh, batch 128, "
-          "fresh batch each step, from 300 SGD steps; SGD and SAM lr 0.3)\n")
-    print("| optimizer | steps | evals/step | ms/step | × SAM time | converged |\n|---|---|---|---|---|---|")
-    for k in opts:
-        ms = 1e3 * wall[k] / steps[k]
-        print(f"| {k} | {steps[k]} | {evals[k] / steps[k]:.2f} | {ms:.2f} | {ms / sam_ms:.2f} | "
-              f"{conv[k]}/{steps[k]} |")
-
-
-def newton_trace():
-    d = rbo.data.mnist1d()
-    model = rbo.nn.mlp([40, 128, 128, 10], activation="tanh")
-    batches = model.minibatches(d.x_train, d.y_train, 128, seed=0)
-    theta = _warm_start(model, batches)
-    obj = batches.sample(1000)
-    f, g = obj.value_and_grad(theta)
-    rb = CONTENDERS["rbo-newton"].defaults
-    eta, rho = rb["lr"], rb["radius"]
-    s = math.sqrt(1 + g @ g)
-    x, y = theta - (rho / s + eta) * g, f + rho / s - eta * (g @ g)
-    print(f"\n## 4. One footpoint solve, iteration by iteration (same network, η={eta:g}, ρ={rho:g}; "
-          f"|r_0| = η s²|g| = {eta * s * s * np.linalg.norm(g):.3g}; evaluations exclude the one at θ_t)\n")
-    print("| solver | iterations | evals | CG (hvps) | backtracks | residual |r| |\n|---|---|---|---|---|---|")
-    for solver in ("newton", "gauss-newton"):
-        for k in (1, 2, 3, 4, 5, 6, 8):
-            fp = rbo.solve_footpoint(obj, x, y, theta, f, g, solver=solver, tol=1e-13, max_iter=k)
-            i = fp.info
-            print(f"| {solver} | {i.iterations} | {i.evals} | {i.linear_iterations} | {i.backtracks} | "
-                  f"{i.residual:.2e} |")
-
-
-def tolerance_study(quick: bool):
-    d = rbo.data.mnist1d()
-    model = rbo.nn.mlp([40, 128, 128, 10], activation="tanh")
-    batches = model.minibatches(d.x_train, d.y_train, 128, seed=0)
-    rb = CONTENDERS["rbo-newton"].defaults
-    eta, rho = rb["lr"], rb["radius"]
-    n_steps = 150 if quick else 600
-    theta0 = model.init(seed=0)
-    tols = (1e-10, 1e-6, 1e-4, 1e-3, 1e-2)
-    print(f"\n## 5. Projection tolerance (RBO newton, η={eta:g}, ρ={rho:g}, {n_steps} steps from the "
-          "same start on the same batches)\n")
-    print("The new centre is c = p + ρ n(p), so |c − p| = ρ holds exactly at any tolerance; what the "
-          "tolerance controls is offset = |P_T(c̃ − p)|, the distance of the moved centre c̃ from "
-          "the normal line of Γ at the returned contact point p (0 for an exact footpoint): the "
-          "ball's contact is that far (relative to ρ below) from where the exact step puts it.\n")
-    print("| tol | evals/step | test acc | train loss | max |r| | max offset/ρ | "
-          "|θ − θ_ref|/|θ_ref| |\n|---|---|---|---|---|---|---|")
-    ref = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for tol in tols:
-            opt = rbo.rolling_ball(eta, rho, tol=tol)
-            state = opt.init(theta0)
-            evals, max_r, max_off = 0, 0.0, 0.0
-            for t in range(n_steps):
-                obj = batches.sample(t)
-                f, g = obj.value_and_grad(state.params)          # cached: the step reuses it
-                s = math.sqrt(1 + g @ g)
-                c_moved = np.concatenate([state.params - (rho / s + eta) * g, [f + rho / s - eta * (g @ g)]])
-                state, info = opt.update(state, obj, fresh=True)
-                evals += info.evals
-                max_r = max(max_r, info.residual)
-                fp, gp = state.value, state.grad                   # f, ∇f at the contact point
-                p = np.concatenate([state.params, [fp]])
-                n = np.concatenate([-gp, [1.0]]) / math.sqrt(1 + gp @ gp)
-                w = c_moved - p
-                off = float(np.linalg.norm(w - (w @ n) * n))
-                max_off = max(max_off, off / rho)
-            loss, acc = model.evaluate(state.params, d.x_test, d.y_test)
-            train_loss, _ = model.evaluate(state.params, d.x_train, d.y_train)
-            if ref is None:
-                ref = state.params
-            dev = np.linalg.norm(state.params - ref) / np.linalg.norm(ref)
-            print(f"| {tol:g} | {evals / n_steps:.2f} | {acc:.3f} | {train_loss:.4f} | {max_r:.1e} | "
-                  f"{max_off:.1e} | {dev:.1e} |")
-
-
 def sharpness_bound(quick: bool):
     d = rbo.data.mnist1d()
     model = rbo.nn.mlp([40, 128, 128, 10], activation="tanh")
@@ -229,10 +101,10 @@ def sharpness_bound(quick: bool):
     epochs = 4 if quick else 20
     runs = [("sgd", rbo.sgd(eta), 2 / eta)]
     for rho in (0.25, 0.5):
-        runs.append((f"rbo newton ρ={rho:g}", rbo.rolling_ball(eta, rho, tol=RBO_TRAINING_TOL),
+        runs.append((f"rbo newton ρ={rho:g}", RBO.make({**RBO.defaults, "lr": eta, "radius": rho}),
                      2 / (eta + 2 * rho)))
     per_epoch = d.n_train // 128
-    print(f"\n## 6. Sharpness against the linear-stability bound (η = {eta:g} for all, so the RBO "
+    print(f"\n## 3. Sharpness against the linear-stability bound (η = {eta:g} for all, so the RBO "
           f"bound 2/(η+2ρ) is set by ρ; {epochs} epochs = {epochs * per_epoch} steps; λ_max of the "
           "full-batch training loss by Lanczos)\n")
     print("| optimizer | bound | λ_max at steps 0, 1/4, 1/2, 3/4, end | max λ_max over the last half | "
@@ -256,9 +128,6 @@ def main():
         t0 = time.perf_counter()
         hvp_cost(args.quick)
         accuracy(args.quick)
-        cost_side_by_side(args.quick)
-        newton_trace()
-        tolerance_study(args.quick)
         sharpness_bound(args.quick)
         print(f"\n(total {time.perf_counter() - t0:.0f} s)")
 

@@ -309,7 +309,7 @@ def max_curvature(f, side: str = "upper", *, window=None, resolution=None,
         res = max(1.5 * res, 1.05 * _PER_RADIUS[d] * kmax)
     if not resolved:
         warnings.warn(f"max_curvature: a curvature peak of {kmax:.6g} needs a grid spacing "
-                      f"≤ {1 / (_PER_RADIUS[d] * kmax):.3g}, but the sample cap allows only "
+                      f"≤ {1 / (_PER_RADIUS[d] * kmax):.3g}, but the sample cap gives a spacing of "
                       f"{spacing.max():.3g} on this window; narrower peaks may be missed. "
                       "Shrink the window.", ResolutionWarning, stacklevel=2)
 

@@ -50,7 +50,10 @@ def normal_point(thetas, values, grads, t):
     [[0.0, 1.5]]
     """
     xp = array_namespace(thetas, grads)
-    s = xp.sqrt(1.0 + xp.sum(grads * grads, axis=-1))
+    a = xp.max(xp.abs(grads), axis=-1) if grads.shape[-1] else xp.zeros(grads.shape[:-1])
+    m = xp.where(a > 1.0, a, xp.ones_like(a))      # scale: |∇f|² overflows past 1e154
+    u = grads / m[..., None]
+    s = m * xp.sqrt((1.0 / m) * (1.0 / m) + xp.sum(u * u, axis=-1))
     step = t / s
     horizontal = thetas - step[..., None] * grads
     return xp.concat([horizontal, (values + step)[..., None]], axis=-1)

@@ -69,7 +69,11 @@ def lattice(f: Function, lo, hi, resolution):
     return k_lo, counts.astype(np.int64), h
 
 
-def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid:
+def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution, *,
+                bounded: bool = True) -> Grid:
+    """The sampled graph over [lo, hi]. ``bounded``: refuse sampling that would cost more
+    than :data:`MAX_WORK` tape instructions (for resolutions chosen by the library; a
+    resolution the caller asked for is paid in full, in interruptible chunks)."""
     d = f.dim
     k_lo, counts, spacing = lattice(f, lo, hi, resolution)
     total = math.prod(int(c) for c in counts)
@@ -83,13 +87,13 @@ def sample_grid(f: Function, lo: np.ndarray, hi: np.ndarray, resolution) -> Grid
             "from the graph or spread widely. Pass fewer/closer points, a domain=, or a lower "
             "resolution=")
     work = _sampling_work(f, total)
-    if work > MAX_WORK:
+    if bounded and work > MAX_WORK:
         raise ValueError(
             f"sampling {f} for the footpoint search would cost {work:.3g} tape instructions "
             f"({total} samples × {f.cost(0)} instructions, and the aliasing check; the bound "
             f"is {MAX_WORK:.3g}, about 5 s): f oscillates too fast or is too long an expression "
-            "for the region. Project points closer to the graph, pass a smaller domain=, or "
-            "simplify the expression")
+            "for the region. Project points closer to the graph, pass a smaller domain=, "
+            "simplify the expression, or pass resolution= explicitly to accept the cost")
     lo = k_lo * spacing
     axes = [(k_lo[i] + np.arange(counts[i])) * spacing[i] for i in range(d)]
     points = mesh(axes)
@@ -162,7 +166,7 @@ def _aliasing(f, values, axes, spacing, stride=_ALIASING_STRIDE):
     return worst
 
 
-def cached_grid(f: Function, lo, hi, resolution) -> Grid:
+def cached_grid(f: Function, lo, hi, resolution, *, bounded: bool = True) -> Grid:
     """The sampled graph over a box containing [lo, hi], reused across calls on ``f``.
 
     Repeated projections onto one function (bisections, optimizer steps, sweeps)
@@ -191,7 +195,7 @@ def cached_grid(f: Function, lo, hi, resolution) -> Grid:
                 grow_hi = np.minimum(grow_hi, f.domain[:, 1])
             if np.prod((grow_hi - grow_lo) * resolution) <= MAX_SAMPLES / 4:
                 lo, hi = grow_lo, grow_hi
-    grid = sample_grid(f, lo, hi, resolution)
+    grid = sample_grid(f, lo, hi, resolution, bounded=bounded)
     cache[key] = grid
     return grid
 

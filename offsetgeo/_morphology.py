@@ -37,8 +37,9 @@ crossing point rounded to the wrong side of a sample.
 2-D dilation, O(N * rho / h). For a row offset ``di`` with ``|di| h0 <= rho`` write
 ``rho^2 - (di h0)^2 - (dj h1)^2 = r(di)^2 - (dj h1)^2``; the 2-D dilation is the maximum over
 ``di`` of the 1-D dilations, with radius ``r(di)``, of row ``a + di``. The 1-D row dilations
-with radius ``r(di)`` serve both ``+di`` and ``-di``; one parallel region over blocks of
-output rows. The outer loop runs over the axis with
+with radius ``r(di)`` serve both ``+di`` and ``-di``: each input row is dilated once per
+offset (rows in parallel), then the output rows take their maxima (rows in parallel). The
+outer loop runs over the axis with
 the larger spacing (fewer offsets). Erosion is ``-dilation(-f)``; closing is
 ``erosion(dilation(f))``; opening is ``-closing(-f)``.
 
@@ -206,57 +207,57 @@ def _dilate_1d(f, h, r2):
 
 
 @njit(cache=True, parallel=True)
-def _dilate_2d_rows(F, h0, h1, rho, R0, R1, nchunk, out):
-    """2-D hemisphere dilation of output rows [R0, R1): max over row offsets d of 1-D row
-    dilations, radius r(d), written into ``out`` (which holds -inf there).
+def _dilate_2d_items(F, h0, h1, rho, i0, i1, nblock, G, out):
+    """Items ``[i0, i1)`` of the 2-D hemisphere dilation, item ``i = d * n0 + b`` being the
+    1-D dilation of input row ``b`` with radius ``r(d)``, stored in ``G[b]``.
 
-    One parallel region: each chunk owns a block [A, B) of output rows and, for every
-    offset d, dilates the input rows b in [A - d, B + d) with radius r(d) and maxes them
-    into its rows b - d and b + d. No two chunks write the same row (no races); the rows
-    within d of a block edge are dilated by both neighbouring chunks (extra work
-    ~ w0 / (B - A) per chunk).
+    When the items complete an offset ``d``, every output row ``a`` takes the maximum with
+    ``G[a - d]`` and ``G[a + d]`` (one row dilation serves both signs of ``d``). Items are
+    processed offset by offset; within one offset the rows run in ``nblock`` parallel blocks,
+    so each input row is dilated exactly once per offset and no two threads write one row.
     """
     n0, n1 = F.shape
     rho2 = rho * rho
-    w0 = _reach(h0, rho2, n0 - 1)
-    rows = R1 - R0
-    nchunk = max(1, min(rows, nchunk))
-    for c in prange(nchunk):
-        A = R0 + c * rows // nchunk
-        B = R0 + (c + 1) * rows // nchunk
-        m = max(n1, 1)
-        stk = np.empty(m, np.int64)
-        zs = np.empty(m, np.int64)
-        vz = np.empty(m)
-        tab = np.empty(m)
-        g = np.empty(n1)
-        for d in range(w0 + 1):
-            dd = d * h0
-            r2 = rho2 - dd * dd
-            for b in range(max(A - d, 0), min(B + d, n0)):
-                a1 = b - d
-                a2 = b + d
-                ok1 = a1 >= A and a1 < B
-                ok2 = d > 0 and a2 >= A and a2 < B
-                if not (ok1 or ok2):
-                    continue
-                _dilate_1d_core(F[b], h1, r2, g, stk, zs, vz, tab)
-                if ok1:
+    i = i0
+    while i < i1:
+        d = i // n0
+        b0 = i - d * n0
+        b1 = min(n0, b0 + (i1 - i))
+        dd = d * h0
+        r2 = rho2 - dd * dd
+        rows = b1 - b0
+        nb = max(1, min(rows, nblock))
+        for c in prange(nb):
+            m = max(n1, 1)
+            stk = np.empty(m, np.int64)
+            zs = np.empty(m, np.int64)
+            vz = np.empty(m)
+            tab = np.empty(m)
+            for b in range(b0 + c * rows // nb, b0 + (c + 1) * rows // nb):
+                _dilate_1d_core(F[b], h1, r2, G[b], stk, zs, vz, tab)
+        if b1 == n0:                       # offset d complete: merge into the output
+            for a in prange(n0):
+                if a - d >= 0:
                     for t in range(n1):
-                        if g[t] > out[a1, t]:
-                            out[a1, t] = g[t]
-                if ok2:
+                        if G[a - d, t] > out[a, t]:
+                            out[a, t] = G[a - d, t]
+                if d > 0 and a + d < n0:
                     for t in range(n1):
-                        if g[t] > out[a2, t]:
-                            out[a2, t] = g[t]
+                        if G[a + d, t] > out[a, t]:
+                            out[a, t] = G[a + d, t]
+        i += rows
 
 
 def _dilate_2d(F, h0, h1, rho):
-    """2-D dilation in blocks of output rows of about 0.1 s each (Ctrl-C between them)."""
+    """2-D dilation over the items (offset, input row), in chunks of about 0.1 s (Ctrl-C
+    between them); one row buffer ``G`` of the input's size."""
+    n0 = F.shape[0]
     out = np.full(F.shape, -np.inf)
+    G = np.empty_like(F)
+    w0 = _reach_py(h0, rho, n0)
     threads = get_num_threads()
-    in_chunks(lambda a, b: _dilate_2d_rows(F, h0, h1, rho, a, b, threads, out), F.shape[0],
-              first=max(8 * threads, 1))
+    in_chunks(lambda a, b: _dilate_2d_items(F, h0, h1, rho, a, b, threads, G, out),
+              (w0 + 1) * n0, first=max(8 * threads, 1))
     return out
 
 

@@ -23,9 +23,10 @@ def array_namespace(*arrays):
     """The array-API namespace of ``arrays``: NumPy itself for NumPy arrays (NumPy ≥ 2.1
     implements the standard; its wrappers in ``array_api_compat`` cost microseconds per call
     on the small batches of the footpoint solver), else ``array_api_compat``'s."""
-    if all(is_numpy_array(a) for a in arrays):
-        return np
-    return _compat_namespace(*arrays)
+    for a in arrays:
+        if type(a) is not np.ndarray and not is_numpy_array(a):
+            return _compat_namespace(*arrays)
+    return np
 
 _GOLDEN_STEP = 0.5 * (3.0 - np.sqrt(5.0))
 

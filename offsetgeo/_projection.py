@@ -121,7 +121,7 @@ def _period_shift(f: Function, x: np.ndarray) -> np.ndarray:
 def _grid(f: Function, lo, hi, resolution, default_resolution: bool):
     """The sampled graph over [lo, hi], refined where the loss has features finer than the
     default grid (or a ResolutionWarning where a given resolution cannot resolve them)."""
-    grid = cached_grid(f, lo, hi, resolution)
+    grid = cached_grid(f, lo, hi, resolution, bounded=default_resolution)
     if grid.aliasing > ALIASING_LIMIT:
         if default_resolution:
             for _ in range(3):

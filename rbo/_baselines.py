@@ -98,10 +98,11 @@ class SAMState(NamedTuple):
     count: int
 
 
-def sam(lr, rho_sam: float = 0.05) -> Optimizer:
+def sam(lr, rho_sam: float = 0.05, normalize: bool = True) -> Optimizer:
     """Sharpness-aware minimisation (Foret et al. 2021), two gradients per step.
 
-    ``ε = ρ g/|g|``;  ``θ ← θ − η ∇f(θ + ε)``.
+    ``ε = ρ g/|g|``;  ``θ ← θ − η ∇f(θ + ε)``; unnormalised (``normalize=False``, "USAM",
+    Andriushchenko & Flammarion 2022): ``ε = ρ g``.
 
     Parameters
     ----------
@@ -109,6 +110,9 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
         Learning rate η.
     rho_sam : float
         Perturbation radius ``ρ ≥ 0``.
+    normalize : bool
+        Normalise the ascent step (SAM) or not (unnormalised SAM, the step RBO's approaches
+        near critical points: ``docs/dynamics.md``).
 
     Returns
     -------
@@ -128,6 +132,9 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
     >>> s, info = opt.update(opt.init(np.array([2.0])), q)
     >>> s.params, info.evals        # 2 - 0.1 * 2 * (2 + 0.5)
     (array([1.5]), 2)
+    >>> s, _ = sam(0.1, rho_sam=0.5, normalize=False).update(SAMState(np.array([2.0]), 0), q)
+    >>> s.params                    # 2 - 0.1 * 2 * (2 + 0.5 * 4)
+    array([1.2])
     """
     lr_s = as_schedule("lr", lr)
     if not (rho_sam >= 0 and math.isfinite(rho_sam)):
@@ -143,7 +150,10 @@ def sam(lr, rho_sam: float = 0.05) -> Optimizer:
         eta = check_value("lr", lr_s(t), t)
         f, g = _vg(objective, state.params)
         gn = xp.linalg.vector_norm(g)
-        eps = g * (rho_sam / gn) if float(gn) > 0 else xp.zeros_like(g)
+        if not normalize:
+            eps = rho_sam * g
+        else:
+            eps = g * (rho_sam / gn) if float(gn) > 0 else xp.zeros_like(g)
         _, g2 = _vg(objective, state.params + eps)
         return SAMState(state.params - eta * g2, t + 1), StepInfo(float(f), float(gn), 2, lr=eta)
 

@@ -175,9 +175,9 @@ def run_batched(objective, theta0, *, lr, radius, steps: int, solver: str = "new
                                 dense_max=dense_max, hessian=hessian, paper_steps=paper_steps,
                                 paper_lr=paper_lr, certify=certify)
     on_failure = check_failure_policy(on_failure, allow_stop=True)
-    if solver == "exact":
+    if solver in ("exact", "anderson"):
         raise ValueError("run_batched supports solver 'newton', 'gauss-newton' or 'paper', "
-                         "got 'exact'")
+                         f"got {solver!r}")
     if not hasattr(objective, "batch_value_and_grad"):
         raise ValueError("run_batched needs an objective with batch_value_and_grad(X) (and batch_hess "
                          "for Newton), e.g. rbo.objective(offsetgeo.Function(...))")
@@ -221,9 +221,9 @@ def run_batched(objective, theta0, *, lr, radius, steps: int, solver: str = "new
             _, x, y = step_target(X, F, G, eta, rho)
             if solver == "paper":
                 Xn, Fn, Gn = paper_projection(oracle.evaluate, x, y, X, steps=opts["paper_steps"],
-                                              lr=opts["paper_lr"])
+                                              lr=opts["paper_lr"], F0=F, G0=G)
                 rn = np.linalg.norm((Xn - x) + (Fn - y)[:, None] * Gn, axis=1)
-                ok, ev = rn <= opts["tol"], np.full(n, opts["paper_steps"] + 1)
+                ok, ev = rn <= opts["tol"], np.full(n, opts["paper_steps"])
                 hn, cert = hess, np.zeros(n, dtype=bool)
             else:
                 res = newton_footpoint(oracle, x, y, X, tol=opts["tol"], value0=F, grad0=G,

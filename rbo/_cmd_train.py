@@ -38,9 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="optimizer (rbo = rbo-newton); defaults as in `rbo compare`")
     parser.add_argument("--lr", type=float, help="learning rate η")
     parser.add_argument("--radius", type=float, help="RBO: ball radius ρ")
-    parser.add_argument("--solver", choices=("newton", "gauss-newton", "paper"),
+    parser.add_argument("--solver", choices=("newton", "anderson", "gauss-newton", "paper"),
                         help="RBO: footpoint solver (overrides the one in --opt)")
     parser.add_argument("--tol", type=float, help="RBO: footpoint tolerance on |r|")
+    parser.add_argument("--rtol", type=float,
+                        help="RBO: footpoint tolerance relative to |r_0| = η s²|∇f| (default 0.01)")
     parser.add_argument("--opt-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="any other keyword of the optimizer (repeatable), e.g. rho_sam=0.1")
     budget = parser.add_mutually_exclusive_group()
@@ -57,11 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def optimizer_from_args(args):
-    """``(name, hyper, optimizer)`` from the parsed ``--opt --lr --radius --solver --tol --opt-arg``.
+    """``(name, hyper, optimizer)`` from the parsed ``--opt --lr --radius --solver --tol --rtol
+    --opt-arg``.
 
     >>> import argparse
     >>> ns = argparse.Namespace(opt="rbo", lr=0.5, radius=None, solver="paper", tol=None,
-    ...                         opt_arg=["paper_steps=10"], seed=0)
+    ...                         rtol=None, opt_arg=["paper_steps=10"], seed=0)
     >>> name, hyper, _ = optimizer_from_args(ns); name, hyper["lr"], hyper["paper_steps"]
     ('rbo-paper', 0.5, 10)
     """
@@ -72,7 +75,8 @@ def optimizer_from_args(args):
         name = f"rbo-{args.solver}"
     contender = CONTENDERS[name]
     hyper = dict(contender.defaults)
-    for key, value in (("lr", args.lr), ("radius", args.radius), ("tol", args.tol)):
+    for key, value in (("lr", args.lr), ("radius", args.radius), ("tol", args.tol),
+                       ("rtol", args.rtol)):
         if value is None:
             continue
         if key not in hyper:

@@ -80,10 +80,19 @@ class BallStepInfo(StepInfo):
     certified : bool
         The new contact point is certified to be the global nearest point of the graph to
         the candidate centre (analytic losses of dimension ≤ 2); False where only a local
-        projection is possible.
+        projection is possible, and for first-order steps (no projection).
+    rho_kappa : float
+        ``solver="first-order"``: the largest ``ρκ`` seen along the series (a Rayleigh
+        quotient of ``ρW``, so a lower bound of ``ρ κ_max``); NaN for projected steps.
+    fallback : bool
+        ``solver="first-order"``: ``ρκ ≥ 1`` (or a Neumann series that does not contract)
+        was seen, so the step was the projected one of the fallback solver (``message``
+        says why).
     """
 
     residual: float = float("nan")
     centre: Any = None
     radius: float = float("nan")
     certified: bool = False
+    rho_kappa: float = float("nan")
+    fallback: bool = False

@@ -13,6 +13,7 @@ import sys
 from offsetgeo.cli import Parser, run_command
 
 from . import __version__, _cmd_compare, _cmd_train
+from .dynamics import _cli as _verify_cli
 from .figures import _cli as _figures_cli
 from .sweep import _cli as _sweep_cli
 
@@ -24,6 +25,7 @@ COMMANDS = {
     "sweep": (_sweep_cli, "run, inspect and report parameter sweeps on Dask"),
     "train": (_cmd_train, _cmd_train.HELP),
     "compare": (_cmd_compare, _cmd_compare.HELP),
+    "verify": (_verify_cli, _verify_cli.HELP),
 }
 
 

@@ -117,3 +117,22 @@ def dense_min_distance_1d(f, x, y, samples=100_000):
     r = abs(float(f.value(x)) - y) + 1e-9
     grid = np.linspace(x - r, x + r, samples)
     return float(np.sqrt(np.min((grid - x) ** 2 + (f.value(grid) - y) ** 2)))
+
+
+class Counting:
+    """Counts the calls an optimizer makes (independent of the solvers' own bookkeeping)."""
+
+    def __init__(self, obj, with_hvp=True):
+        self.obj, self.n = obj, 0
+        if with_hvp:
+            self.hvp = self._hvp
+        else:
+            self.hvp = None
+
+    def value_and_grad(self, t):
+        self.n += 1
+        return self.obj.value_and_grad(t)
+
+    def _hvp(self, t, v):
+        self.n += 1
+        return self.obj.hvp(t, v)

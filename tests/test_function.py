@@ -175,6 +175,20 @@ def test_sampling_work_is_bounded_before_it_starts():
         offsetgeo.footpoint(f, np.array([[0.5, 1.0]]))
 
 
+def test_work_bound_is_for_chosen_resolutions_only(monkeypatch):
+    """The bound guards the resolution the library picks; a resolution the caller passes is
+    paid in full (and the footpoint is still the brute-force nearest point)."""
+    monkeypatch.setattr(offsetgeo._grid, "MAX_WORK", 1e4)
+    f = offsetgeo.Function("sin(x) + 0.3*sin(5*x)")
+    z = np.array([[0.5, 1.5]])
+    with pytest.raises(ValueError, match="pass resolution= explicitly to accept the cost"):
+        offsetgeo.footpoint(f, z)
+    fp = offsetgeo.footpoint(f, z, resolution=200.0)
+    t = np.linspace(-3.0, 4.0, 700_001)
+    brute = t[np.argmin((t - 0.5) ** 2 + (np.sin(t) + 0.3 * np.sin(5 * t) - 1.5) ** 2)]
+    assert abs(fp.theta[0] - brute) <= 1e-5          # grid step of the brute force
+
+
 def test_messages_shorten_long_expressions():
     f = offsetgeo.Function(" + ".join(f"sin({k}*x)" for k in range(1, 200)))
     assert len(str(f)) < 120 and "characters" in str(f)

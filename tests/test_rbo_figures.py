@@ -20,7 +20,7 @@ from rbo.figures import FIGURES, FigureResult, figure, make, new_figure
 
 NAMES = ["rbo_step", "riemann_trajectories", "ironing", "exploration", "height_decay",
          "unreachable_sets", "medial_axis", "surface_2d", "weak_ironing", "linear_ironing",
-         "strong_ironing", "phase_transition", "sharp_minima"]
+         "strong_ironing", "phase_transition", "sharp_minima", "rbo_stability", "rbo_first_order"]
 TWO_PI = 2 * math.pi
 
 

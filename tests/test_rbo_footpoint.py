@@ -9,24 +9,7 @@ import offsetgeo
 import rbo
 from rbo import ArrayObjective, solve_footpoint
 
-
-class Counting:
-    """Counts the calls an optimizer makes (independent of the solvers' own bookkeeping)."""
-
-    def __init__(self, obj, with_hvp=True):
-        self.obj, self.n = obj, 0
-        if with_hvp:
-            self.hvp = self._hvp
-        else:
-            self.hvp = None
-
-    def value_and_grad(self, t):
-        self.n += 1
-        return self.obj.value_and_grad(t)
-
-    def _hvp(self, t, v):
-        self.n += 1
-        return self.obj.hvp(t, v)
+from conftest import Counting
 
 
 def sine_obj(A=1.0, w=1.0):
@@ -115,9 +98,10 @@ def test_paper_solver_equals_authors_loop():
     for t in range(6):
         theta = authors_step(theta, 0.1, 0.5)
         assert abs(float(tr.theta[t + 1, 0]) - theta) < 1e-13
-    # K gradient steps + the evaluation at the new point (+1 at theta_0 on the first step)
-    assert np.asarray(tr.evals).tolist() == [0] + [1 + 101 * (t + 1) for t in range(6)]
-    assert c.n == 6 * 101 + 1  # the final row re-uses the cache
+    # K gradient steps, the first at theta_t whose gradient the step has, + the evaluation at
+    # the new point (+1 at theta_0 on the first step)
+    assert np.asarray(tr.evals).tolist() == [0] + [1 + 100 * (t + 1) for t in range(6)]
+    assert c.n == 6 * 100 + 1  # the final row re-uses the cache
 
 
 def test_paper_footpoint_is_far_from_exact_on_sine():

@@ -11,6 +11,8 @@ CASES = [
     ("rbo newton exact-hessian", lambda: rbo.rolling_ball(0.1, 0.4, hessian="exact")),
     ("rbo newton-cg", lambda: rbo.rolling_ball(0.1, 0.4, dense_max=1)),
     ("rbo gauss-newton", lambda: rbo.rolling_ball(0.1, 0.4, solver="gauss-newton")),
+    ("rbo anderson", lambda: rbo.rolling_ball(0.1, 0.4, solver="anderson")),
+    ("rbo newton-cg rtol cap", lambda: rbo.rolling_ball(0.1, 0.4, dense_max=1, rtol=1e-3, max_evals=6)),
     ("rbo paper", lambda: rbo.rolling_ball(0.1, 0.4, solver="paper", paper_steps=10)),
     ("rbo distance", lambda: rbo.rolling_ball(0.1, 0.4, variant="distance")),
     ("rbo schedules", lambda: rbo.rolling_ball(rbo.schedules.cosine(0.2, 5, 0.05), rbo.schedules.linear(0.5, 0.1, 5))),

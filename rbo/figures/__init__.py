@@ -18,7 +18,8 @@ below)::
 Families: :mod:`._dynamics` (``rbo_step``, ``riemann_trajectories``, ``ironing``,
 ``exploration``), :mod:`._geometry` (``height_decay``, ``unreachable_sets``,
 ``medial_axis``, ``surface_2d``), :mod:`._theorems` (``weak_ironing``, ``linear_ironing``,
-``strong_ironing``, ``phase_transition``, ``sharp_minima``).
+``strong_ironing``, ``phase_transition``, ``sharp_minima``), :mod:`._stability`
+(``rbo_stability``, ``rbo_first_order``: RBO's own dynamics, :mod:`rbo.dynamics`).
 
 Examples
 --------
@@ -28,8 +29,10 @@ Examples
 """
 
 from ._registry import FIGURES, FigureResult, FigureSpec, figure, new_figure
-from . import _dynamics, _geometry, _theorems  # noqa: F401  (register the figures, in order)
+from . import _dynamics, _geometry, _theorems, _stability
 from ._make import FORMATS, Made, Summary, make
 
 __all__ = ["FIGURES", "figure", "FigureResult", "FigureSpec", "new_figure", "make", "Made",
            "Summary", "FORMATS"]
+
+_REGISTERED = (_dynamics, _geometry, _theorems, _stability)   # importing them registers, in order
