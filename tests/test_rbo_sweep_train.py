@@ -23,12 +23,16 @@ from distributed import Client, LocalCluster
 
 import rbo
 from rbo import sweep
+from rbo._compare import RBO_TRAINING_MAX_EVALS, RBO_TRAINING_RTOL, RBO_TRAINING_TOL
 from rbo._specs import build_model, load_data
 from rbo.sweep import CellOutput, Param, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 MAP_STUDY = ROOT / "examples" / "sweep_mnist1d_map.toml"
 FIXED = {"data": "digits", "model": "mlp:8", "budget": 40, "batch_size": 64}
+#: the footpoint stopping rule rbo compare trains with (main's bench_netcost)
+TRAINING_PROJECTION = {"tol": RBO_TRAINING_TOL, "rtol": RBO_TRAINING_RTOL,
+                       "max_evals": RBO_TRAINING_MAX_EVALS}
 DIVERGING_LR = 1e9          # one step of this lr puts |θ| past the default divergence 1e8
 GRID = {"optimizer": ["rbo", "sgd"], "radius": [0.05, 0.5], "lr": [0.3, 1.0, DIVERGING_LR],
         "seed": [0, 1]}
@@ -73,8 +77,8 @@ def test_a_cell_is_the_rbo_train_run_of_its_configuration(tmp_path):
     # independent computation: the same training made directly
     data = load_data("digits")
     model = build_model("mlp:8", data)
-    res = rbo.train(model, data, rbo.rolling_ball(0.3, 0.05, tol=1e-3), budget=40, batch_size=64,
-                    seed=1, progress=False)
+    res = rbo.train(model, data, rbo.rolling_ball(0.3, 0.05, **TRAINING_PROJECTION), budget=40,
+                    batch_size=64, seed=1, progress=False)
     m = row.metrics
     assert m["status"] == res.status == "completed"
     assert m["final_test_accuracy"] == res.final_test_acc
@@ -89,8 +93,10 @@ def test_a_cell_is_the_rbo_train_run_of_its_configuration(tmp_path):
     assert np.array_equal(curves["step_loss"], res.step_loss)
     assert curves["evals"][-1] == m["evals"]
     assert curves["test_accuracy"][-1] == m["final_test_accuracy"]
-    # the footpoint tolerance of training is rbo compare's, not the library's 1e-10
-    assert row.config["tol"] == rbo.sweep.get_task("train").params["tol"].default == 1e-3
+    # the footpoint stopping rule of training is rbo compare's, not the library's (rtol 0,
+    # no evaluation cap)
+    assert {k: row.config[k] for k in TRAINING_PROJECTION} == TRAINING_PROJECTION
+    assert (TRAINING_PROJECTION["rtol"], TRAINING_PROJECTION["max_evals"]) != (0.0, None)
 
 
 def test_an_epochs_cell_is_the_step_matched_rbo_train_run(tmp_path):
@@ -101,7 +107,8 @@ def test_an_epochs_cell_is_the_step_matched_rbo_train_run(tmp_path):
     (row,) = sweep.results(out)
     assert row.config["epochs"] == 1.5 and "budget" not in row.config
     data = load_data("digits")
-    res = rbo.train(build_model("mlp:8", data), data, rbo.rolling_ball(0.3, 0.5, tol=1e-3),
+    res = rbo.train(build_model("mlp:8", data), data,
+                    rbo.rolling_ball(0.3, 0.5, **TRAINING_PROJECTION),
                     epochs=1.5, batch_size=64, seed=0, progress=False)
     # 1.5 passes of 1347 // 64 = 21 batches: ceil(31.5) = 32 steps, whatever each one costs
     assert row.metrics["steps"] == res.steps == 32

@@ -14,7 +14,8 @@ __all__ = ["OPTIMIZERS", "OPTIMIZER_PARAMS", "TUNED", "COMPARISON", "applicable"
 
 #: optimizer name -> (factory, its options besides lr)
 OPTIMIZERS = {
-    "rbo": (rolling_ball, ("radius", "solver", "variant", "loss_scale", "tol", "max_iter")),
+    "rbo": (rolling_ball, ("radius", "solver", "variant", "loss_scale", "tol", "rtol",
+                           "max_iter", "max_evals")),
     "sgd": (sgd, ("momentum", "nesterov")),
     "sam": (sam, ("rho_sam",)),
     "entropy-sgd": (entropy_sgd, ("inner_lr", "gamma", "inner_steps", "noise", "alpha")),
@@ -28,8 +29,11 @@ OPTIMIZER_PARAMS = {
     "solver": Param("str", "newton", "RBO: footpoint solver"),
     "variant": Param("str", "footpoint", "RBO: 'footpoint' or 'distance'"),
     "loss_scale": Param("float", 1.0, "RBO: λ, the ball rolls on λ f"),
-    "tol": Param("float", 1e-10, "RBO: footpoint tolerance"),
+    "tol": Param("float", 1e-10, "RBO: footpoint tolerance (absolute |r|)"),
+    "rtol": Param("float", 0.0, "RBO: footpoint tolerance relative to the residual of not "
+                                "moving, |r| <= max(tol, rtol |r_0|)"),
     "max_iter": Param("int", None, "RBO: footpoint iteration cap"),
+    "max_evals": Param("int", None, "RBO: footpoint evaluation cap a solve"),
     "momentum": Param("float", 0.0, "SGD: momentum μ"),
     "nesterov": Param("bool", False, "SGD: Nesterov momentum"),
     "rho_sam": Param("float", 0.05, "SAM: perturbation radius"),

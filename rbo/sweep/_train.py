@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._compare import RBO_TRAINING_TOL
+from .._compare import RBO_TRAINING_MAX_EVALS, RBO_TRAINING_RTOL, RBO_TRAINING_TOL
 from .._specs import blas_threads, build_model, load_data
 from .._train import train
 from ..nn import ACTIVATIONS
@@ -47,9 +47,11 @@ _OWN = {
     "threads": Param("int", 1, "BLAS threads inside the cell"),
 }
 
-#: RBO's footpoint tolerance defaults to the one ``rbo compare`` trains with
+#: RBO's footpoint stopping rule defaults to the one ``rbo compare`` trains with
 PARAMS = {**_OWN, **OPTIMIZER_PARAMS,
-          "tol": Param("float", RBO_TRAINING_TOL, "RBO: footpoint tolerance (absolute |r|)")}
+          "tol": Param("float", RBO_TRAINING_TOL, OPTIMIZER_PARAMS["tol"].doc),
+          "rtol": Param("float", RBO_TRAINING_RTOL, OPTIMIZER_PARAMS["rtol"].doc),
+          "max_evals": Param("int", RBO_TRAINING_MAX_EVALS, OPTIMIZER_PARAMS["max_evals"].doc)}
 
 _METRICS = ("final_test_accuracy", "best_test_accuracy", "final_train_accuracy",
             "final_train_loss", "final_test_loss", "evals", "steps", "status", "message",
