@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
+import dask
 import numpy as np
 import pytest
+from distributed import Client, LocalCluster
 from hypothesis import settings, strategies as st
 
 import offsetgeo
@@ -67,6 +70,25 @@ def functions_2d(draw, max_terms=2):
     ty = draw(st.lists(grammar_terms("y"), min_size=1, max_size=max_terms))
     cross = draw(st.one_of(st.just(""), _num(0.1, 0.8).map(lambda a: f" + {a}*sin(x)*cos(y)")))
     return " + ".join(tx + ty) + cross
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A 2-worker Dask ``LocalCluster`` (processes, one thread each) set up as ``rbo sweep``
+    sets up its own (``rbo.sweep._runner._client``): lost-worker timeout 1 hour (a worker
+    restarted twice within the default 15 s can be closed for good) and no
+    ``MALLOC_TRIM_THRESHOLD_`` (which an earlier cluster leaves in this process's
+    environment)."""
+    settings = {"distributed.deploy.lost-worker-timeout": "1 hour",
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with pytest.MonkeyPatch.context() as mp, dask.config.set(settings):
+        mp.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
+        c = Client(cluster, set_as_default=False)
+        yield c
+        c.close()
+        cluster.close()
 
 
 @pytest.fixture(scope="session")

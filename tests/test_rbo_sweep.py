@@ -9,7 +9,6 @@ import _thread
 import contextlib
 import inspect
 import json
-import logging
 import math
 import os
 import re
@@ -20,10 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-import dask
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster
 from hypothesis import given, strategies as st
 
 import offsetgeo
@@ -111,17 +108,7 @@ FAKE_TRAIN = sweep.register_task(Task(
 # fixtures and helpers
 
 
-@pytest.fixture(scope="module")
-def client():
-    # as rbo.sweep does for its own LocalCluster: without it, a worker restarted twice within
-    # 15 s (killed, then timed out) can be closed for good by the cluster (see _runner._client)
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
-        c = Client(cluster, set_as_default=False)
-        yield c
-        c.close()
-        cluster.close()
+# (the 2-worker cluster fixture ``client`` is in conftest.py)
 
 
 @pytest.fixture(scope="module")

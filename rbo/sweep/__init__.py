@@ -1,6 +1,6 @@
 """Sweeps at scale on Dask: ρ × η × seed × optimizer grids, resumable and fault tolerant.
 
-A *study* names a task (``rbo-analytic``, ``verify``, or one you register), its fixed
+A *study* names a task (``train``, ``rbo-analytic``, ``verify``, or one you register), its fixed
 arguments and the axes to sweep; every cell of the grid runs once, on an embedded Dask
 ``LocalCluster``, on any Dask scheduler, or serially, and lands in one SQLite file
 (``results.sqlite``) of the sweep directory with its curves as ``curves/<key>.npz``.
@@ -30,8 +30,8 @@ from ._study import Cell, Study, axis_values, load_study
 from ._store import CellResult, CellRow
 from ._runner import (SweepStatus, SweepSummary, execute_cell, load_curves, results, run,
                       run_study, status)
-from ._report import (BestRow, HeatMap, Profile, SweepReport, plot_heatmap, plot_profile,
-                      report)
+from ._report import (BestRow, HeatMap, Profile, ReferenceRow, SweepReport, plot_heatmap,
+                      plot_profile, report)
 
 __all__ = [
     "run", "run_study", "status", "report", "results", "load_curves",
@@ -39,5 +39,5 @@ __all__ = [
     "Task", "Param", "CellOutput", "Deadline", "CellTimeout", "REQUIRED", "cell_key",
     "TASKS", "register_task", "get_task", "execute_cell",
     "SweepSummary", "SweepStatus", "CellResult", "CellRow",
-    "SweepReport", "HeatMap", "BestRow", "Profile", "plot_heatmap", "plot_profile",
+    "SweepReport", "HeatMap", "ReferenceRow", "BestRow", "Profile", "plot_heatmap", "plot_profile",
 ]

@@ -20,7 +20,7 @@ import offsetgeo
 
 from .. import objective
 from .. import run as run_optimizer
-from ._optimizers import OPTIMIZER_PARAMS, TUNED, applicable, make_optimizer
+from ._optimizers import COMPARISON, OPTIMIZER_PARAMS, applicable, make_optimizer
 from ._spec import REQUIRED, CellOutput, CellTimeout, Param, Task
 
 __all__ = ["ANALYTIC"]
@@ -129,9 +129,6 @@ ANALYTIC = Task(
     check=_check,
     primary=("final_loss", "min"),
     cost_curve=("evals", "loss"),
-    hyper=TUNED,
-    group="optimizer",
-    heatmap=("radius", "lr"),
-    seed="seed",
+    **COMPARISON,
     show=("status",),
 )

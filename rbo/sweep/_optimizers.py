@@ -9,11 +9,13 @@ from __future__ import annotations
 from .. import entropy_sgd, rolling_ball, sam, sgd
 from ._spec import REQUIRED, Param
 
-__all__ = ["OPTIMIZERS", "OPTIMIZER_PARAMS", "TUNED", "applicable", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "OPTIMIZER_PARAMS", "TUNED", "COMPARISON", "applicable",
+           "make_optimizer"]
 
 #: optimizer name -> (factory, its options besides lr)
 OPTIMIZERS = {
-    "rbo": (rolling_ball, ("radius", "solver", "variant", "loss_scale", "tol", "max_iter")),
+    "rbo": (rolling_ball, ("radius", "solver", "variant", "loss_scale", "tol", "rtol",
+                           "max_iter", "max_evals")),
     "sgd": (sgd, ("momentum", "nesterov")),
     "sam": (sam, ("rho_sam",)),
     "entropy-sgd": (entropy_sgd, ("inner_lr", "gamma", "inner_steps", "noise", "alpha")),
@@ -27,8 +29,11 @@ OPTIMIZER_PARAMS = {
     "solver": Param("str", "newton", "RBO: footpoint solver"),
     "variant": Param("str", "footpoint", "RBO: 'footpoint' or 'distance'"),
     "loss_scale": Param("float", 1.0, "RBO: λ, the ball rolls on λ f"),
-    "tol": Param("float", 1e-10, "RBO: footpoint tolerance"),
+    "tol": Param("float", 1e-10, "RBO: footpoint tolerance (absolute |r|)"),
+    "rtol": Param("float", 0.0, "RBO: footpoint tolerance relative to the residual of not "
+                                "moving, |r| <= max(tol, rtol |r_0|)"),
     "max_iter": Param("int", None, "RBO: footpoint iteration cap"),
+    "max_evals": Param("int", None, "RBO: footpoint evaluation cap a solve"),
     "momentum": Param("float", 0.0, "SGD: momentum μ"),
     "nesterov": Param("bool", False, "SGD: Nesterov momentum"),
     "rho_sam": Param("float", 0.05, "SAM: perturbation radius"),
@@ -41,6 +46,10 @@ OPTIMIZER_PARAMS = {
 
 #: the parameters tuned per optimizer (what the report searches for the best configuration)
 TUNED = tuple(k for k in OPTIMIZER_PARAMS if k != "optimizer")
+
+#: the :class:`~rbo.sweep.Task` fields of every task that compares optimizers: tuned
+#: parameters, the method compared, the ρ × η heat map, the replicate seed
+COMPARISON = {"hyper": TUNED, "group": "optimizer", "heatmap": ("radius", "lr"), "seed": "seed"}
 
 
 def applicable(config: dict) -> set:

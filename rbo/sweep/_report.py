@@ -35,12 +35,12 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from ._store import Store, read_study
 from ._tasks import get_task
 
-__all__ = ["report", "SweepReport", "HeatMap", "BestRow", "Profile", "plot_heatmap",
+__all__ = ["report", "SweepReport", "HeatMap", "ReferenceRow", "BestRow", "Profile", "plot_heatmap",
            "plot_profile"]
 
 _ACCURACY = ("test_accuracy", "max")
@@ -59,6 +59,8 @@ class _Group:
     evals: tuple          # evals of the valid seeds
     keys: tuple           # every cell key of the group
     shown: dict           # metric -> its distinct values over the group's done cells, as text
+    notes: tuple = ()     # the task's note metric of the valid seeds
+    flagged: int = 0      # valid seeds whose flag metric is above zero
 
     @property
     def n(self) -> int:
@@ -71,6 +73,10 @@ class _Group:
     @property
     def std(self) -> float:
         return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else math.nan
+
+    @property
+    def note(self) -> float:
+        return float(np.mean(self.notes)) if self.notes else math.nan
 
     @property
     def clean(self) -> bool:
@@ -101,6 +107,10 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _cell_value(row, task, metric):
     """(kind, value): kind in valid | failed | diverged."""
     if row.status != "done":
@@ -125,9 +135,13 @@ def _groups(rows, task, metric) -> list:
                       if k == "valid" and r.evals is not None)
         shown = {m: " / ".join(sorted({_fmt_value(r.metrics.get(m)) for r in members
                                        if r.status == "done"})) for m in task.show}
+        notes = tuple(float(r.metrics[task.note]) for r, (k, _) in zip(members, kinds)
+                      if k == "valid" and _is_number(r.metrics.get(task.note)))
+        flagged = sum(k == "valid" and _is_number(r.metrics.get(task.flag))
+                      and r.metrics[task.flag] > 0 for r, (k, _) in zip(members, kinds))
         out.append(_Group(config, values, sum(k == "failed" for k, _ in kinds),
                           sum(k == "diverged" for k, _ in kinds), evals,
-                          tuple(r.key for r in members), shown))
+                          tuple(r.key for r in members), shown, notes, flagged))
     return sorted(out, key=lambda g: _order(g.config))
 
 
@@ -149,6 +163,34 @@ def _varying(groups, task=None) -> list:
 
 
 @dataclass(frozen=True)
+class ReferenceRow:
+    """A method without the heat map's row parameter (SGD has no radius) over its columns.
+
+    Attributes
+    ----------
+    label : str
+        The method (``optimizer=sgd``) and its other varying parameters.
+    mean, std : ndarray (len(cols),)
+        Mean and sample std over the valid seeds, per column of the panel.
+    n, failed, diverged : ndarray of int
+        Valid, failed and diverged seeds per column.
+    note : ndarray (len(cols),)
+        Mean of the task's note metric over the valid seeds (NaN: none).
+    flagged : ndarray of int (len(cols),)
+        Valid seeds whose flag metric is above zero.
+    """
+
+    label: str
+    mean: np.ndarray
+    std: np.ndarray
+    n: np.ndarray
+    failed: np.ndarray
+    diverged: np.ndarray
+    note: np.ndarray
+    flagged: np.ndarray
+
+
+@dataclass(frozen=True)
 class HeatMap:
     """One panel of the heat map.
 
@@ -165,6 +207,20 @@ class HeatMap:
         Valid, failed and diverged seeds per cell.
     metric : str
     sense : {"min", "max"}
+    references : tuple of ReferenceRow
+        Methods of the sweep that lack ``row_param`` (SGD beside RBO) at the same columns
+        and other parameters: drawn under the map for comparison.
+    note : ndarray or None
+        Mean over the valid seeds of the task's note metric per cell (``steps``), printed
+        under the value; None: no note.
+    note_name : str
+        That metric's name.
+    flagged : ndarray of int or None
+        Valid seeds per cell whose task's flag metric is above zero (``‡ k``); None: no flag.
+    flag_name : str
+        That metric's name.
+    caption : str
+        What is fixed across the panel (the study's fixed parameters), for the figure.
     """
 
     label: str
@@ -179,6 +235,12 @@ class HeatMap:
     diverged: np.ndarray
     metric: str
     sense: str
+    references: tuple = ()
+    note: Optional[np.ndarray] = None
+    note_name: str = ""
+    flagged: Optional[np.ndarray] = None
+    flag_name: str = ""
+    caption: str = ""
 
     @property
     def best(self) -> Optional[tuple]:
@@ -190,7 +252,39 @@ class HeatMap:
         return tuple(int(i) for i in np.unravel_index(np.argmax(score), score.shape))
 
 
-def _heatmaps(groups, task, metric, sense) -> list:
+def _fill(gs, place, shape) -> tuple:
+    """(mean, std, n, failed, diverged, note, flagged) arrays of ``shape`` from groups at
+    ``place(g)`` (an index, or None to leave a group out)."""
+    mean, std, note = (np.full(shape, np.nan) for _ in range(3))
+    n, failed, diverged, flagged = (np.zeros(shape, dtype=int) for _ in range(4))
+    for g in gs:
+        at = place(g)
+        if at is not None:
+            mean[at], std[at], note[at] = g.mean, g.std, g.note
+            n[at], failed[at], diverged[at], flagged[at] = g.n, g.failed, g.diverged, g.flagged
+    return mean, std, n, failed, diverged, note, flagged
+
+
+def _references(groups, task, panel: dict, cols: list) -> tuple:
+    """The reference rows of a panel: groups with the column parameter but not the row
+    parameter whose other varying parameters match ``panel`` (where they have them)."""
+    rp, cp = task.heatmap
+    refs = [g for g in groups if cp in g.config and rp not in g.config
+            and all(g.config[k] == v for k, v in panel.items() if k in g.config)]
+    keys = ([task.group] if task.group else []) + [
+        k for k in _varying(refs) if k not in (cp, task.group) and k not in panel]
+    rows: dict = {}
+    for g in refs:
+        rows.setdefault(_label(g.config, keys), []).append(g)
+    out = []
+    for label, gs in sorted(rows.items()):
+        arrays = _fill(gs, lambda g: cols.index(float(g.config[cp]))
+                       if float(g.config[cp]) in cols else None, (len(cols),))
+        out.append(ReferenceRow(label, *arrays))
+    return tuple(out)
+
+
+def _heatmaps(groups, task, metric, sense, caption="") -> list:
     if task.heatmap is None:
         return []
     rp, cp = task.heatmap
@@ -202,26 +296,94 @@ def _heatmaps(groups, task, metric, sense) -> list:
         panels.setdefault(key, []).append(g)
     shown = ([task.group] if task.group is not None and task.group not in varying else []) + varying
     out = []
-    for gs in panels.values():
+    for key, gs in panels.items():
         rows = sorted({float(g.config[rp]) for g in gs})
         cols = sorted({float(g.config[cp]) for g in gs})
-        shape = (len(rows), len(cols))
-        mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
-        n, failed, diverged = (np.zeros(shape, dtype=int) for _ in range(3))
-        for g in gs:
-            i, j = rows.index(float(g.config[rp])), cols.index(float(g.config[cp]))
-            mean[i, j], std[i, j] = g.mean, g.std
-            n[i, j], failed[i, j], diverged[i, j] = g.n, g.failed, g.diverged
+        arrays = _fill(gs, lambda g: (rows.index(float(g.config[rp])),
+                                      cols.index(float(g.config[cp]))), (len(rows), len(cols)))
+        panel = {k: v for k, v in json.loads(key).items() if k != task.group}
+        *stats, note, flagged = arrays
         out.append(HeatMap(_label(gs[0].config, shown), rp, cp, tuple(rows), tuple(cols),
-                           mean, std, n, failed, diverged, metric, sense))
+                           *stats, metric, sense, _references(groups, task, panel, cols),
+                           note if task.note else None, task.note or "",
+                           flagged if task.flag else None, task.flag or "", caption))
     return out
+
+
+def _caption(task, fixed: dict) -> str:
+    """``task: k = v, …`` over a study's fixed parameters (what every cell shares).
+
+    >>> _caption(get_task("train"), {"data": "mnist1d", "budget": 4000})
+    'train: data = mnist1d, budget = 4000'
+    """
+    return f"{task.name}: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in fixed.items()) \
+        if fixed else task.name
+
+
+def _edges(values) -> tuple:
+    """(cell edges, cell centres, logarithmic?) of an axis through sorted ``values``.
+
+    Geometrically spaced positive values (a ``logspace``/``geomspace`` axis, or a lone
+    positive value) sit at their values on a logarithmic axis, each cell half a step wide
+    on either side; other values get equal cells at positions 0, 1, … (labelled by value).
+    """
+    v = np.asarray(values, dtype=float)
+    t = np.log10(v) if bool(np.all(v > 0)) else None
+    step = np.diff(t) if t is not None else None
+    if t is not None and (t.size == 1 or np.allclose(step, step[0], rtol=1e-6, atol=0.0)):
+        half = step[0] / 2 if t.size > 1 else 0.5
+        return 10.0 ** np.concatenate([t - half, [t[-1] + half]]), v, True
+    return np.arange(v.size + 1) - 0.5, np.arange(v.size, dtype=float), False
+
+
+_NAMES = {"lr": "learning rate η", "radius": "radius ρ"}
+
+
+def _axis_label(param: str, log: bool) -> str:
+    return f"{_NAMES.get(param, param)}{' (log scale)' if log else ''}"
+
+
+def _marks(failed, diverged, flagged=0) -> str:
+    """`` ×k †k ‡k``: failed, diverged and flagged seeds (nothing for zeros)."""
+    return "".join(f" {sign}{k}" for sign, k in (("×", failed), ("†", diverged), ("‡", flagged))
+                   if k)
+
+
+def _annotate(ax, box, centre, mean, n, failed, diverged, shade, note="", flagged=0):
+    """Text (and, with no valid seed, a hatched patch) of one cell ``box = (x0, x1, y0, y1)``;
+    ``note`` is printed small under the value."""
+    x0, x1, y0, y1 = box
+    xc, yc = centre
+    marks = _marks(failed, diverged, flagged)
+    if n == 0:
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="0.85", edgecolor="0.5",
+                               hatch="//" if failed else "\\\\", linewidth=0))
+        word = ("failed" if failed else "diverged") if (failed or diverged) else "not run"
+        ax.text(xc, yc, word + ("\n" + marks.strip() if marks else ""), ha="center",
+                va="center", fontsize=7, color="0.1")
+        return
+    colour = "white" if shade else "black"
+    ax.text(xc, yc, f"{mean:#.3g}{marks}", ha="center", va="bottom" if note else "center",
+            fontsize=7, color=colour)
+    if note:
+        ax.text(xc, yc, note, ha="center", va="top", fontsize=5.5, color=colour)
+
+
+def _note(hm, value) -> str:
+    """The note text of a cell: the mean of the note metric (``283 steps``), or nothing."""
+    return f"{value:.0f} {hm.note_name}" if hm.note is not None and math.isfinite(value) else ""
 
 
 def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     """Draw one heat-map panel on ``ax`` (created when absent); returns ``ax``.
 
-    Cells show the mean (``× k``: k seeds failed, ``† k``: k diverged); a cell with no
-    valid seed is hatched grey and labelled; the best cell is outlined in red.
+    Rows and columns spaced geometrically (``logspace`` axes) sit at their values on
+    logarithmic axes; other axes get equal cells labelled by value. Cells show the mean (``× k``: k
+    seeds failed, ``† k``: k diverged); a cell with no valid seed is hatched grey and
+    labelled ``failed`` or ``diverged``; the best cell is outlined in red; the task's note
+    metric (``hm.note``: steps taken) is printed small under each value.  Reference rows
+    (methods without the row parameter, e.g. SGD) are drawn in a strip under the map with
+    the same colours.
 
     Parameters
     ----------
@@ -232,6 +394,7 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     Returns
     -------
     ax : matplotlib Axes
+        The map's axes (the reference strip is an inset of it).
 
     See Also
     --------
@@ -243,47 +406,69 @@ def plot_heatmap(hm: HeatMap, ax=None, colorbar: bool = True):
     >>> hm = HeatMap("demo", "radius", "lr", (0.1, 1.0), (0.01, 0.1), np.array([[1.0, 0.5],
     ...              [0.2, np.nan]]), np.full((2, 2), np.nan), np.array([[2, 2], [2, 0]]),
     ...              np.array([[0, 0], [0, 2]]), np.zeros((2, 2), int), "final_loss", "min")
-    >>> ax = plot_heatmap(hm); ax.get_xlabel()
-    'learning rate η (lr)'
+    >>> ax = plot_heatmap(hm); ax.get_xlabel(), ax.get_yscale()
+    ('learning rate η (log scale)', 'log')
     """
     if ax is None:
         ax = Figure(figsize=(4.6, 3.8), layout="constrained").add_subplot()
-    finite = hm.mean[np.isfinite(hm.mean)]
+    values = [hm.mean] + [r.mean for r in hm.references]
+    finite = np.concatenate([v[np.isfinite(v)].ravel() for v in values])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if hi == lo:
         lo, hi = lo - 0.5, hi + 0.5
+    norm = Normalize(lo, hi)
     cmap = colormaps["viridis" if hm.sense == "max" else "viridis_r"].with_extremes(bad="white")
-    image = ax.imshow(np.ma.masked_invalid(hm.mean), origin="lower", cmap=cmap,
-                      norm=Normalize(lo, hi), aspect="auto")
+
+    def dark(v):
+        shade = (v - lo) / (hi - lo)
+        return shade > 0.6 if hm.sense == "min" else shade < 0.4
+
+    xe, xc, xlog = _edges(hm.cols)
+    ye, yc, ylog = _edges(hm.rows)
+    image = ax.pcolormesh(xe, ye, np.ma.masked_invalid(hm.mean), cmap=cmap, norm=norm)
+    ax.set_xscale("log" if xlog else "linear")
+    ax.set_yscale("log" if ylog else "linear")
+    ax.set_xlim(xe[0], xe[-1])
+    ax.set_ylim(ye[0], ye[-1])
     for i in range(len(hm.rows)):
         for j in range(len(hm.cols)):
-            marks = (f" ×{hm.failed[i, j]}" if hm.failed[i, j] else "") + \
-                    (f" †{hm.diverged[i, j]}" if hm.diverged[i, j] else "")
-            if hm.n[i, j] == 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.85", edgecolor="0.5",
-                                       hatch="//" if hm.failed[i, j] else "\\\\", linewidth=0))
-                word = ("failed" if hm.failed[i, j] else "diverged") if (hm.failed[i, j] or hm.diverged[i, j]) \
-                    else "not run"
-                ax.text(j, i, word + marks, ha="center", va="center", fontsize=8, color="0.15")
-                continue
-            shade = (hm.mean[i, j] - lo) / (hi - lo)
-            dark = shade > 0.6 if hm.sense == "min" else shade < 0.4
-            ax.text(j, i, f"{hm.mean[i, j]:.3g}" + ("\n" + marks.strip() if marks else ""),
-                    ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            _annotate(ax, (xe[j], xe[j + 1], ye[i], ye[i + 1]), (xc[j], yc[i]), hm.mean[i, j],
+                      hm.n[i, j], hm.failed[i, j], hm.diverged[i, j], dark(hm.mean[i, j]),
+                      _note(hm, hm.note[i, j]) if hm.note is not None else "",
+                      hm.flagged[i, j] if hm.flagged is not None else 0)
     best = hm.best
     if best is not None:
-        ax.add_patch(Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False,
-                               edgecolor="red", linewidth=2))
-    ax.set_xticks(range(len(hm.cols)), [f"{v:.3g}" for v in hm.cols])
-    ax.set_yticks(range(len(hm.rows)), [f"{v:.3g}" for v in hm.rows])
-    names = {"lr": "learning rate η (lr)", "radius": "radius ρ"}
-    ax.set_xlabel(names.get(hm.col_param, hm.col_param))
-    ax.set_ylabel(names.get(hm.row_param, hm.row_param))
+        i, j = best
+        ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i],
+                               fill=False, edgecolor="red", linewidth=2))
+    for axis, at, vals in ((ax.xaxis, xc, hm.cols), (ax.yaxis, yc, hm.rows)):
+        axis.set_ticks(at, [f"{v:.3g}" for v in vals])
+        axis.set_minor_locator(NullLocator())
+    ax.set_ylabel(_axis_label(hm.row_param, ylog))
+    ax.set_xlabel(_axis_label(hm.col_param, xlog))
     ax.set_title(hm.label, fontsize=9)
+    if hm.references:
+        k = len(hm.references)
+        strip = ax.inset_axes([0.0, -0.1 - 0.11 * k, 1.0, 0.11 * k], sharex=ax)
+        strip.pcolormesh(xe, np.arange(k + 1), np.ma.masked_invalid(
+            np.array([r.mean for r in hm.references])), cmap=cmap, norm=norm)
+        for i, r in enumerate(hm.references):
+            for j in range(len(hm.cols)):
+                _annotate(strip, (xe[j], xe[j + 1], i, i + 1), (xc[j], i + 0.5), r.mean[j],
+                          r.n[j], r.failed[j], r.diverged[j], dark(r.mean[j]),
+                          _note(hm, r.note[j]), r.flagged[j] if hm.flagged is not None else 0)
+        strip.set_ylim(0, k)
+        strip.set_yticks(np.arange(k) + 0.5,
+                         [r.label.replace("optimizer=", "") for r in hm.references])
+        strip.yaxis.set_minor_locator(NullLocator())
+        strip.set_xlabel(ax.get_xlabel())
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", labelbottom=False)
     if colorbar:
         seeds = int(np.max(hm.n + hm.failed + hm.diverged)) if hm.n.size else 0
-        ax.figure.colorbar(image, ax=ax, label=f"{hm.metric}, mean over {seeds} seed(s)"
-                           + (" (↓ better)" if hm.sense == "min" else " (↑ better)"))
+        better = "↓ better" if hm.sense == "min" else "↑ better"
+        ax.figure.colorbar(image, ax=ax, label=f"{hm.metric.replace('_', ' ')} ({better})\n"
+                           f"mean over {seeds} seed(s)")
     return ax
 
 
@@ -487,7 +672,8 @@ def plot_profile(profile: Profile, ax=None):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("τ (factor of the fewest evaluations to reach the target)")
     ax.set_ylabel("fraction of problems within τ of the best")
-    ax.set_title(f"performance profile over {len(profile.problems)} problem(s)", fontsize=9)
+    ax.set_title(_lines(f"performance profile over {len(profile.problems)} problem(s); cost: "
+                        f"evaluations until {profile.target}".split(" "), 90, " "), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax
@@ -551,26 +737,76 @@ def _md_table(header, rows) -> str:
     return "\n".join(lines)
 
 
+def _lines(items, width: int, sep: str = "; ") -> str:
+    """``items`` joined by ``sep`` into lines of at most ``width`` characters where possible
+    (an item is never broken).
+
+    >>> print(_lines(["alpha beta", "gamma", "delta epsilon"], 18))
+    alpha beta; gamma
+    delta epsilon
+    """
+    lines: list = []
+    for item in items:
+        if lines and len(lines[-1]) + len(sep) + len(item) <= width:
+            lines[-1] += sep + item
+        else:
+            lines.append(item)
+    return "\n".join(lines)
+
+
+def _legend(heatmaps, width: int) -> str:
+    """The figure's title: what is fixed (wrapped), then what the marks mean."""
+    hm = heatmaps[0]
+    items = ["mean over seeds", "red box: best cell with every seed clean"]
+    if hm.note is not None:
+        items.append(f"small print: mean {hm.note_name}")
+    items += ["× k: k seeds failed", "† k: k diverged", "hatched: none left"]
+    if hm.flagged is not None:
+        items.append(f"‡ k: k seeds with {hm.flag_name} > 0")
+    if any(h.references for h in heatmaps):
+        items.append("strip: methods without this row parameter")
+    caption = _lines(hm.caption.split(", "), width, ", ") + "\n" if hm.caption else ""
+    return caption + _lines(items, width)
+
+
 def _save_heatmaps(heatmaps, folder: Path) -> list:
     if not heatmaps:
         return []
     ncols = min(3, len(heatmaps))
     nrows = math.ceil(len(heatmaps) / ncols)
-    fig = Figure(figsize=(4.8 * ncols, 3.9 * nrows), layout="constrained")
+    strip = 0.5 * max(len(hm.references) for hm in heatmaps)    # inches for reference rows
+    legend = _legend(heatmaps, width=int(14 * 4.8 * ncols))   # ~14 characters an inch at 8 pt
+    top = 0.14 * (legend.count("\n") + 1)                  # inches for the title lines
+    fig = Figure(figsize=(4.8 * ncols, (3.6 + strip + top) * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, hm in zip(axes.flat, heatmaps):
         plot_heatmap(hm, ax=ax)
     for ax in list(axes.flat)[len(heatmaps):]:
         ax.set_visible(False)
-    fig.suptitle("mean over seeds; × k: k seeds failed, † k: k diverged; red box: best", fontsize=9)
+    fig.suptitle(legend, fontsize=8)
     png, table = folder / "heatmap.png", folder / "heatmap.csv"
     fig.savefig(png, dpi=130)
-    rows = [[hm.label, r, c, _num(hm.mean[i, j]), _num(hm.std[i, j]), int(hm.n[i, j]),
-             int(hm.failed[i, j]), int(hm.diverged[i, j])]
-            for hm in heatmaps for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
-    _write_csv(table, ["panel", hm.row_param, hm.col_param, f"{hm.metric}_mean",
-                       f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"], rows)
+    rows = []
+    for hm in heatmaps:
+        rows += [[hm.label, "", r, c, *_csv_cell(hm, hm, (i, j))]
+                 for i, r in enumerate(hm.rows) for j, c in enumerate(hm.cols)]
+        rows += [[hm.label, ref.label, "", c, *_csv_cell(hm, ref, j)]
+                 for ref in hm.references for j, c in enumerate(hm.cols)]
+    hm = heatmaps[0]
+    _write_csv(table, ["panel", "reference", hm.row_param, hm.col_param, f"{hm.metric}_mean",
+                       f"{hm.metric}_std", "seeds_valid", "seeds_failed", "seeds_diverged"]
+               + ([f"{hm.note_name}_mean"] if hm.note is not None else [])
+               + ([f"seeds_{hm.flag_name}"] if hm.flagged is not None else []), rows)
     return [png, table]
+
+
+def _csv_cell(hm: HeatMap, src, at) -> list:
+    """The heat-map CSV columns of one cell of panel ``hm`` (``src``: the panel or one of its
+    reference rows, ``at``: the index in its arrays)."""
+    return ([_num(src.mean[at]), _num(src.std[at]), int(src.n[at]), int(src.failed[at]),
+             int(src.diverged[at])]
+            + ([_num(src.note[at])] if hm.note is not None else [])
+            + ([int(src.flagged[at])] if hm.flagged is not None else []))
 
 
 def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
@@ -623,7 +859,7 @@ def report(out, *, target: Optional[float] = None, target_tol: float = 1e-2,
         metric, sense = (_ACCURACY if any(_ACCURACY[0] in r.metrics for r in rows)
                          else task.primary)
         groups = _groups(rows, task, metric)
-        heatmaps = _heatmaps(groups, task, metric, sense)
+        heatmaps = _heatmaps(groups, task, metric, sense, _caption(task, saved["fixed"]))
         best = _best(groups, task, sense)
         profile = _profile(groups, task, store, sense, target, target_tol)
     counts = {"valid": sum(g.n for g in groups), "failed": sum(g.failed for g in groups),
@@ -663,10 +899,14 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
                     for b in best])
         files.append(path)
     if profile is not None:
-        fig = Figure(figsize=(6.8, 3.8), layout="constrained")
-        plot_profile(profile, ax=fig.add_subplot())
-        png = folder / "profile.png"
-        fig.savefig(png, dpi=130)
+        if _reached(profile):              # all-zero curves say nothing: no figure
+            fig = Figure(figsize=(6.8, 3.8), layout="constrained")
+            plot_profile(profile, ax=fig.add_subplot())
+            png = folder / "profile.png"
+            fig.savefig(png, dpi=130)
+            files.append(png)
+        else:
+            (folder / "profile.png").unlink(missing_ok=True)     # from an earlier report
         table = folder / "profile.csv"
         _write_csv(table, ["tau"] + list(profile.methods),
                    [[f"{t:.6g}"] + [f"{profile.fractions[m, i]:.6g}"
@@ -677,8 +917,44 @@ def _write_tables(folder: Path, groups, best, profile, metric, task) -> list:
                    + [f"{m}_ratio" for m in profile.methods],
                    [[p] + [_num(c) for c in profile.costs[i]] + [_num(r) for r in profile.ratios[i]]
                     for i, p in enumerate(profile.problems)])
-        files += [png, table, costs]
+        files += [table, costs]
     return files
+
+
+def _reached(profile: Profile) -> bool:
+    """Whether some optimizer reached the target on some problem."""
+    return bool(np.isfinite(profile.costs).any())
+
+
+def _cell_text(mean, std, n, failed, diverged, flagged=0) -> str:
+    marks = _marks(failed, diverged, flagged)
+    if n == 0:
+        return ("failed" if failed else "diverged" if diverged else "not run") + marks
+    return (f"{mean:.3f} ± {std:.3f}" if math.isfinite(std) else f"{mean:.3f}") + marks
+
+
+def _cell_md(hm: HeatMap, src, at) -> str:
+    """One cell of the Markdown matrix of panel ``hm``: ``src`` is the panel or one of its
+    reference rows, ``at`` the index in its arrays; the note in parentheses."""
+    text = _cell_text(src.mean[at], src.std[at], src.n[at], src.failed[at], src.diverged[at],
+                      src.flagged[at] if hm.flagged is not None else 0)
+    note = _note(hm, src.note[at]) if hm.note is not None else ""
+    return text + (f" ({note})" if note else "")
+
+
+def _heatmap_table(hm: HeatMap) -> str:
+    """The panel as a Markdown matrix: mean ± sample std over the valid seeds per cell, the
+    best cell in bold, the reference rows under it."""
+    best = hm.best
+    rows = []
+    for i, r in enumerate(hm.rows):
+        cells = [_cell_md(hm, hm, (i, j)) for j in range(len(hm.cols))]
+        if best is not None and best[0] == i:
+            cells[best[1]] = f"**{cells[best[1]]}**"
+        rows.append([f"{r:.3g}"] + cells)
+    rows += [[ref.label] + [_cell_md(hm, ref, j) for j in range(len(hm.cols))]
+             for ref in hm.references]
+    return _md_table([f"{hm.row_param} \\ {hm.col_param}"] + [f"{c:.3g}" for c in hm.cols], rows)
 
 
 def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, profile, counts,
@@ -698,8 +974,13 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
         lines += [f"## {hm.row_param} × {hm.col_param} heat map", "",
                   f"Mean of `{metric}` over the seeds that finished without diverging; × k: k "
                   "seeds failed, † k: k seeds diverged; hatched: no seed left; red box: best "
-                  "cell with every seed clean. Data: `heatmap.csv`.", "",
+                  "cell with every seed clean"
+                  + (f"; in parentheses: mean `{hm.note_name}`" if hm.note is not None else "")
+                  + (f"; ‡ k: k seeds with `{hm.flag_name}` > 0" if hm.flagged is not None
+                     else "") + ". Data: `heatmap.csv`.", "",
                   "![heat map](heatmap.png)", ""]
+        for hm in heatmaps:
+            lines += [f"### {hm.label}", "", _heatmap_table(hm), ""]
     elif task.heatmap is not None:
         lines += [f"## {task.heatmap[0]} × {task.heatmap[1]} heat map", "",
                   f"Not drawn: no stored cell has both `{task.heatmap[0]}` and "
@@ -718,7 +999,9 @@ def _write_markdown(folder, saved, task, metric, sense, groups, heatmaps, best, 
                   f"Cost: evaluations until `{profile.target}`; an optimizer's cost on a problem "
                   "is that of its best configuration (mean over seeds, ∞ if a seed never gets "
                   "there). Data: `profile.csv`, `profile_costs.csv`.", "",
-                  "![performance profile](profile.png)", "",
+                  "![performance profile](profile.png)" if _reached(profile) else
+                  "No figure: no optimizer reached the target on any problem; give an absolute "
+                  "one (`rbo sweep report DIR --target VALUE`).", "",
                   _md_table(["problem"] + [f"{m} evals (ratio)" for m in profile.methods],
                             [[p] + [f"{_num(profile.costs[i, m], 4) or '∞'} "
                                     f"({_num(profile.ratios[i, m], 3) or '∞'})"

@@ -210,6 +210,12 @@ class Task:
         Values of the metric ``status`` that mark a run as diverged (marked in the report).
     show : tuple of str
         Further metrics the report's tables list (their distinct values over the seeds).
+    note : str or None
+        A numeric metric whose mean over the valid seeds the heat map prints under each
+        cell's value (``"steps"``: how many steps the budget bought); None: nothing.
+    flag : str or None
+        A count metric (``"unconverged"``: footpoint solves that did not converge); the
+        report marks ``‡ k`` on cells where k valid seeds have it above zero.
     """
 
     name: str
@@ -227,6 +233,8 @@ class Task:
     seed: Optional[str] = "seed"
     diverged: tuple = ("diverged", "nan")
     show: tuple = ()
+    note: Optional[str] = None
+    flag: Optional[str] = None
 
     def __post_init__(self):
         if self.primary[1] not in ("min", "max"):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from ._analytic import ANALYTIC
 from ._spec import Task
+from ._train import TRAIN
 from ._verify import VERIFY
 
 __all__ = ["TASKS", "register_task", "get_task"]
 
 #: every task a study may name
-TASKS: dict = {t.name: t for t in (ANALYTIC, VERIFY)}
+TASKS: dict = {t.name: t for t in (ANALYTIC, TRAIN, VERIFY)}
 
 
 def register_task(task: Task, *, replace: bool = False) -> Task:
