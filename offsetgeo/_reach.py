@@ -87,32 +87,44 @@ class Reach(Result):
                 f"differ by {self.relative_difference:.2e} (relative)")
 
 
-def _balls_minimum(f, box, samples_per_axis):
-    """inf_θ t*(θ) over the box: grid, then Brent's bounded search (1-D) / compass search (2-D)."""
+def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
+    """inf_θ t*(θ) over the box: grid, then Brent's bounded search (1-D) / compass search (2-D).
+
+    ``t_cap``: a radius the infimum cannot exceed (1/κ at a point: the osculating ball is
+    blocked past it); larger free balls are not resolved, which bounds the footpoint
+    searches of the bisections on steep graphs over wide windows. ``extra``: points (k, d)
+    examined besides the grid (the curvature method's witness: a grid coarser than the
+    curvature peak then still sees a ball below the cap)."""
     d = f.dim
     m = samples_per_axis or (96 if d == 1 else 17)
     axes = [np.linspace(lo, hi, m) for lo, hi in box]
     points = mesh(axes)
     # balls much larger than the window are not resolved: their radius counts as infinite
-    t_max = 20.0 * float(np.max(box[:, 1] - box[:, 0]))
-    t = max_ball_radius(f, points, t_max=t_max)
-    if not np.any(np.isfinite(t)):
+    t_max = min(20.0 * float(np.max(box[:, 1] - box[:, 0])), 2.0 * t_cap)
+    n_grid = points.shape[0]
+    if extra is not None:
+        points = np.vstack([points, np.clip(np.reshape(extra, (-1, d)), box[:, 0], box[:, 1])])
+    t_all = max_ball_radius(f, points, t_max=t_max)
+    if not np.any(np.isfinite(t_all)):
         return np.inf, points[0] if d > 1 else points[0, 0]
+    t = t_all[:n_grid]
     step = (box[:, 1] - box[:, 0]) / (m - 1)
     periodic = [f.period is not None and f.period[i] is not None
                 and np.isclose(box[i, 1] - box[i, 0], f.period[i]) for i in range(d)]
     # grid local minima of t*, best first (at most two are refined)
     local = grid_local_extrema(t.reshape((m,) * d), kind="min", wrap=periodic)
-    candidates = np.flatnonzero(local.reshape(-1))
-    candidates = candidates[np.argsort(t[candidates])][:2]
+    candidates = np.flatnonzero(local.reshape(-1) & np.isfinite(t))
+    candidates = np.concatenate([candidates, np.arange(n_grid, points.shape[0])])
+    candidates = candidates[np.isfinite(t_all[candidates])]
+    candidates = candidates[np.argsort(t_all[candidates])][:2]
     if candidates.size == 0:
-        candidates = np.array([int(np.argmin(t))])
+        candidates = np.array([int(np.argmin(t_all))])
     # a grid minimum far above the best one cannot hold the infimum (t* varies by O(step))
-    candidates = candidates[t[candidates] <= 1.1 * t[candidates[0]]]
+    candidates = candidates[t_all[candidates] <= 1.1 * t_all[candidates[0]]]
     centres = points[candidates]
 
-    def radius(pts, rows):
-        return max_ball_radius(f, pts, t_max=t_max)
+    def radius(pts, rows):       # unresolved balls (inf) as a plateau at t_max
+        return np.minimum(max_ball_radius(f, pts, t_max=t_max), t_max)
 
     if d == 1:
         lo = np.maximum(centres[:, 0] - step[0], box[0, 0])
@@ -121,7 +133,7 @@ def _balls_minimum(f, box, samples_per_axis):
         at, vals, _ = minimize_bounded(lambda x, rows: radius(x[:, None], rows), lo, hi, xatol)
         at = at[:, None]
     else:
-        at, vals = compass_search(radius, centres, t[candidates], step, 1e-5,
+        at, vals = compass_search(radius, centres, t_all[candidates], step, 1e-5,
                                   project=lambda pts, rows: np.clip(pts, box[:, 0], box[:, 1]))
     if f.domain is not None:
         # t* jumps up at the end of a restricted graph (the blocking part is cut off): near a
@@ -137,7 +149,8 @@ def _balls_minimum(f, box, samples_per_axis):
             better = limit < vals[rows]
             at[rows[better]], vals[rows[better]] = inner[better], limit[better]
     k = int(np.argmin(vals))
-    return float(vals[k]), (at[k, 0] if d == 1 else at[k])
+    value = float(vals[k]) if vals[k] < t_max else np.inf
+    return value, (at[k, 0] if d == 1 else at[k])
 
 
 def _one_side(f, side, box, method, samples_per_axis):
@@ -150,7 +163,8 @@ def _one_side(f, side, box, method, samples_per_axis):
     balls_val, balls_at = np.nan, None
     if method in ("both", "balls"):
         try:
-            balls_val, balls_at = _balls_minimum(g, box, samples_per_axis)
+            cap = curv_val if np.isfinite(curv_val) and curv_val > 0 else np.inf
+            balls_val, balls_at = _balls_minimum(g, box, samples_per_axis, cap, witness)
         except ValueError:
             raise ValueError(
                 "the free-ball method of reach cannot run on the window "

@@ -154,17 +154,16 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
         return np.zeros(0)
     n = theta.shape[0]
     lo = np.zeros(n)
-    hi = np.full(n, 1.0)
+    hi = np.full(n, min(1.0, t_max))
     unbounded = np.zeros(n, dtype=bool)
     active = np.arange(n)
-    while active.size:                       # grow the bracket geometrically
+    while active.size:                       # grow the bracket geometrically, up to t_max
         ok = _touches(f, theta[active], hi[active])
         grow = active[ok]
         lo[grow] = hi[grow]
-        hi[grow] *= 4.0
-        over = grow[hi[grow] > t_max]
-        unbounded[over] = True
-        active = grow[hi[grow] <= t_max]
+        unbounded[grow[hi[grow] >= t_max]] = True          # free up to t_max itself
+        active = grow[hi[grow] < t_max]
+        hi[active] = np.minimum(4.0 * hi[active], t_max)
     active = np.flatnonzero(~unbounded)
     while active.size:
         mid = 0.5 * (lo[active] + hi[active])

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize_scalar
 
 import offsetgeo
 from offsetgeo import critical_radius, reach
@@ -61,3 +62,14 @@ def test_cli_reach(capsys):
     assert main(["reach", "x**2"]) == 2
     assert "unbounded" in capsys.readouterr().err
     assert main(["reach", "__import__('os')"]) == 2
+
+
+def test_free_balls_on_a_steep_graph_over_a_wide_window():
+    """x⁴ on [-100, 100] (f up to 1e8): the free-ball check stops resolving balls past twice
+    the curvature bound (it searched balls up to 4000 wide for ten minutes) and still meets
+    the closed form 1/max κ, κ = 12x²/(1 + 16x⁶)^(3/2)."""
+    kappa = minimize_scalar(lambda x: -12 * x**2 / (1 + 16 * x**6) ** 1.5, bounds=(0.1, 2),
+                            method="bounded", options={"xatol": 1e-12})
+    r = offsetgeo.reach(offsetgeo.Function("x**4"), window=(-100, 100))
+    assert r.agree is True
+    assert r.value == pytest.approx(-1 / kappa.fun, rel=1e-8)

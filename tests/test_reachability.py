@@ -94,3 +94,16 @@ def test_bad_input():
         unreachable_set(f, 0.0, window=(-1, 1))
     with pytest.raises(ValueError, match="3-D grids"):
         unreachable_set(offsetgeo.Function("x*y*z"), 1.0, window=[(0, 1)] * 3)
+
+
+def test_max_ball_radius_resolves_every_radius_below_t_max():
+    """A radius between t_max/4 and t_max is found, not reported as unbounded: the bracket
+    stops growing at t_max itself (it once jumped 1 → 4 past t_max = 2)."""
+    f = offsetgeo.Function("sin(x)", period="2*pi")
+    thetas = np.array([3 * np.pi / 2, 4.0, 1.0])
+    wide = offsetgeo.max_ball_radius(f, thetas, t_max=200.0)
+    capped = offsetgeo.max_ball_radius(f, thetas, t_max=2.0)
+    assert wide[0] == pytest.approx(1.0, rel=1e-12)          # 1/κ at the trough
+    assert np.all(wide[:2] < 2.0) and wide[2] > 2.0
+    np.testing.assert_allclose(capped[:2], wide[:2], rtol=1e-12)
+    assert capped[2] == np.inf
