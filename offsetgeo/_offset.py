@@ -258,6 +258,18 @@ class LocalOffset:
         return np.abs(h - height) <= rtol * (1.0 + np.abs(h))
 
 
+def _offset_arguments(f, thetas, rho, samples_per_axis):
+    """Checked ``(f, rho, thetas as (n, d), tag, samples_per_axis)`` of the offset family."""
+    f = as_function(f)
+    rho = check_radius(rho)
+    points, tag = as_thetas(thetas, f.dim)
+    if not np.all(np.isfinite(points)):
+        raise ValueError("thetas contain NaN or inf: pass finite parameter points")
+    if samples_per_axis is not None:
+        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=5)
+    return f, rho, points, tag, samples_per_axis
+
+
 @renamed_keywords(xs="thetas", samples="samples_per_axis")
 def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     """Height ``h_ρ(x)`` of the centre of the ball of radius ρ resting on the graph above x.
@@ -306,13 +318,7 @@ def offset_height(f, thetas, rho, *, samples_per_axis=None, contact=False):
     >>> float(offset_height(g, 1.6, 1.0))
     1.8
     """
-    f = as_function(f)
-    rho = check_radius(rho)
-    points, tag = as_thetas(thetas, f.dim)
-    if not np.all(np.isfinite(points)):
-        raise ValueError("points contain NaN or inf")
-    if samples_per_axis is not None:
-        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=5)
+    f, rho, points, tag, samples_per_axis = _offset_arguments(f, thetas, rho, samples_per_axis)
     if points.shape[0] == 0:
         empty = np.zeros(0)
         return (empty, np.zeros((0,) if f.dim == 1 else (0, f.dim))) if contact else empty
@@ -370,14 +376,8 @@ def ironed(f, thetas, rho, *, samples_per_axis=None, xatol=1e-12):
     >>> float(ironed(f, 0.0, 1.0))   # the unit ball rests on x = ±sqrt(3)/2, centre height 5/4
     0.25
     """
-    f = as_function(f)
-    rho = check_radius(rho)
+    f, rho, points, tag, samples_per_axis = _offset_arguments(f, thetas, rho, samples_per_axis)
     xatol = check_positive(xatol, "xatol")
-    points, tag = as_thetas(thetas, f.dim)
-    if not np.all(np.isfinite(points)):
-        raise ValueError("points contain NaN or inf")
-    if samples_per_axis is not None:
-        samples_per_axis = check_count(samples_per_axis, "samples_per_axis", minimum=5)
     if points.shape[0] == 0:
         return np.zeros(0)
     check_in_box(points, f.domain, hint=": the graph is f on its domain, and f̄_ρ is defined "
