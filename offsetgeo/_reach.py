@@ -140,8 +140,11 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
         # face of the domain the infimum is the limit from inside, evaluated 1e-9 inside it
         lo, hi = f.domain[:, 0], f.domain[:, 1]
         inset = 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
-        near = np.abs(at - lo) <= 2 * step
-        near_hi = np.abs(at - hi) <= 2 * step
+        # at a face: the searches end on it (compass steps are clipped there) or, in 1-D,
+        # within Brent's xatol = 1e-5 max(1, |x|) of it; other coordinates stay where they are
+        reach_tol = 3e-5 * (1.0 + np.abs(f.domain).max(axis=1))
+        near = np.abs(at - lo) <= reach_tol
+        near_hi = np.abs(at - hi) <= reach_tol
         rows = np.flatnonzero(np.any(near | near_hi, axis=1))
         if rows.size:
             inner = np.where(near[rows], lo + inset, np.where(near_hi[rows], hi - inset, at[rows]))
