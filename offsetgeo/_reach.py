@@ -123,7 +123,11 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
     candidates = candidates[t_all[candidates] <= 1.1 * t_all[candidates[0]]]
     centres = points[candidates]
 
+    face_inset = None if f.domain is None else 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
+
     def radius(pts, rows):       # unresolved balls (inf) as a plateau at t_max
+        if face_inset is not None:   # on a face: the limit from inside (t* jumps at the end)
+            pts = np.clip(pts, f.domain[:, 0] + face_inset, f.domain[:, 1] - face_inset)
         return np.minimum(max_ball_radius(f, pts, t_max=t_max), t_max)
 
     if d == 1:
@@ -133,8 +137,13 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
         at, vals, _ = minimize_bounded(lambda x, rows: radius(x[:, None], rows), lo, hi, xatol)
         at = at[:, None]
     else:
-        at, vals = compass_search(radius, centres, t_all[candidates], step, 1e-5,
-                                  project=lambda pts, rows: np.clip(pts, box[:, 0], box[:, 1]))
+        clip = lambda pts, rows: np.clip(pts, box[:, 0], box[:, 1])  # noqa: E731
+        at, vals = compass_search(radius, centres, t_all[candidates], step, 1e-5, project=clip)
+        # t* has a kink at its minimum where the osculating and the bitangent balls meet:
+        # polish the best point to 1e-9 (the value error is linear in the location error)
+        k = int(np.argmin(vals))
+        at[k:k + 1], vals[k:k + 1] = compass_search(radius, at[k:k + 1], vals[k:k + 1],
+                                                    1e-4 * step, 1e-9, project=clip)
     if f.domain is not None:
         # t* jumps up at the end of a restricted graph (the blocking part is cut off): near a
         # face of the domain the infimum is the limit from inside, evaluated 1e-9 inside it

@@ -203,6 +203,18 @@ def test_free_ball_on_a_face_of_a_box_matches_a_brute_force():
         assert (dist >= s * t - 1e-13) == free
 
 
+def test_reach_of_the_rosenbrock_box_upper_side_finishes_and_agrees():
+    """The issue's reproducer, upper side (it ran past 20 minutes): the free-ball search stops
+    at twice the curvature bound, takes face points as limits from inside and polishes the
+    kink of t* at its minimum; the two methods then agree on the face y = 2."""
+    f = Function("(1-x)**2 + 5*(y-x**2)**2", domain=[(-1.5, 1.5), (-0.5, 2.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReachDisagreementWarning)
+        r = reach(f, "upper")
+    assert r.agree and r.balls_value == pytest.approx(r.curvature_value, rel=1e-7)
+    assert r.witness[1] == 2.0 and abs(r.balls_witness[0] - r.witness[0]) < 1e-6
+
+
 # ------------------------------------------------------------------- item 7: one domain rule
 
 
