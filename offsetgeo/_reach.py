@@ -145,21 +145,18 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
         at[k:k + 1], vals[k:k + 1] = compass_search(radius, at[k:k + 1], vals[k:k + 1],
                                                     1e-4 * step, 1e-9, project=clip)
     if f.domain is not None:
-        # t* jumps up at the end of a restricted graph (the blocking part is cut off): near a
-        # face of the domain the infimum is the limit from inside, evaluated 1e-9 inside it
+        # Brent stops within xatol = 1e-5 max(1, |x|) of a face without reaching it: where the
+        # search ends that close, the infimum may be the face's limit from inside (radius()
+        # evaluates face points 1e-9 inside); other coordinates stay where they are
         lo, hi = f.domain[:, 0], f.domain[:, 1]
-        inset = 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
-        # at a face: the searches end on it (compass steps are clipped there) or, in 1-D,
-        # within Brent's xatol = 1e-5 max(1, |x|) of it; other coordinates stay where they are
-        reach_tol = 3e-5 * (1.0 + np.abs(f.domain).max(axis=1))
-        near = np.abs(at - lo) <= reach_tol
-        near_hi = np.abs(at - hi) <= reach_tol
-        rows = np.flatnonzero(np.any(near | near_hi, axis=1))
+        snap_tol = 3e-5 * (1.0 + np.abs(f.domain).max(axis=1))
+        snapped = np.where(np.abs(at - lo) <= snap_tol, lo,
+                           np.where(np.abs(at - hi) <= snap_tol, hi, at))
+        rows = np.flatnonzero(np.any(snapped != at, axis=1))
         if rows.size:
-            inner = np.where(near[rows], lo + inset, np.where(near_hi[rows], hi - inset, at[rows]))
-            limit = np.asarray(max_ball_radius(f, inner, t_max=t_max))
+            limit = radius(snapped[rows], rows)
             better = limit < vals[rows]
-            at[rows[better]], vals[rows[better]] = inner[better], limit[better]
+            at[rows[better]], vals[rows[better]] = snapped[rows[better]], limit[better]
     k = int(np.argmin(vals))
     value = float(vals[k]) if vals[k] < t_max else np.inf
     return value, (at[k, 0] if d == 1 else at[k])
