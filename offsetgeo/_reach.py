@@ -101,10 +101,20 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
     points = mesh(axes)
     # balls much larger than the window are not resolved: their radius counts as infinite
     t_max = min(20.0 * float(np.max(box[:, 1] - box[:, 0])), 2.0 * t_cap)
+    face_inset = None if f.domain is None else 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
+
+    def free_radius(pts):        # t*; on a face the limit from inside (t* jumps at the end)
+        if face_inset is not None:
+            pts = np.clip(pts, f.domain[:, 0] + face_inset, f.domain[:, 1] - face_inset)
+        return max_ball_radius(f, pts, t_max=t_max)
+
+    def radius(pts, rows):       # for the searches: unresolved balls (inf) a plateau at t_max
+        return np.minimum(free_radius(pts), t_max)
+
     n_grid = points.shape[0]
     if extra is not None:
         points = np.vstack([points, np.clip(np.reshape(extra, (-1, d)), box[:, 0], box[:, 1])])
-    t_all = max_ball_radius(f, points, t_max=t_max)
+    t_all = free_radius(points)
     if not np.any(np.isfinite(t_all)):
         return np.inf, points[0] if d > 1 else points[0, 0]
     t = t_all[:n_grid]
@@ -113,8 +123,8 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
                 and np.isclose(box[i, 1] - box[i, 0], f.period[i]) for i in range(d)]
     # grid local minima of t*, best first (at most two are refined)
     local = grid_local_extrema(t.reshape((m,) * d), kind="min", wrap=periodic)
-    candidates = np.flatnonzero(local.reshape(-1) & np.isfinite(t))
-    candidates = np.concatenate([candidates, np.arange(n_grid, points.shape[0])])
+    candidates = np.concatenate([np.flatnonzero(local.reshape(-1)),
+                                 np.arange(n_grid, points.shape[0])])
     candidates = candidates[np.isfinite(t_all[candidates])]
     candidates = candidates[np.argsort(t_all[candidates])][:2]
     if candidates.size == 0:
@@ -122,13 +132,6 @@ def _balls_minimum(f, box, samples_per_axis, t_cap=np.inf, extra=None):
     # a grid minimum far above the best one cannot hold the infimum (t* varies by O(step))
     candidates = candidates[t_all[candidates] <= 1.1 * t_all[candidates[0]]]
     centres = points[candidates]
-
-    face_inset = None if f.domain is None else 1e-9 * (1.0 + np.abs(f.domain).max(axis=1))
-
-    def radius(pts, rows):       # unresolved balls (inf) as a plateau at t_max
-        if face_inset is not None:   # on a face: the limit from inside (t* jumps at the end)
-            pts = np.clip(pts, f.domain[:, 0] + face_inset, f.domain[:, 1] - face_inset)
-        return np.minimum(max_ball_radius(f, pts, t_max=t_max), t_max)
 
     if d == 1:
         lo = np.maximum(centres[:, 0] - step[0], box[0, 0])
