@@ -178,6 +178,18 @@ class Function:
                 self._tapes[order] = differentiate_tape(self._tapes[0], self.dim, order)
         return self._tapes[order]
 
+    def tape(self, order: int):
+        """The compiled tape of ``f`` and its derivatives to ``order`` (outputs: value,
+        gradient, the Hessian's upper triangle row by row), for kernels that evaluate ``f``
+        themselves; ``None`` for a function built from callables.
+
+        Examples
+        --------
+        >>> Function("x**2").tape(2).outputs.shape
+        (3,)
+        """
+        return None if self._callables is not None else self._tape(order)
+
     def evaluate(self, points: np.ndarray, order: int = 0):
         """Value (and gradient, Hessian) at points of shape (n, d), as 2-D arrays.
 

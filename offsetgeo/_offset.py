@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._ascent import KERNEL_DIMS, ascend_tapes
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
 from ._numerics import (backtrack, compass_search, grid_local_extrema, mesh, minimize_bounded,
@@ -57,9 +58,15 @@ def _domain_box(f: Function):
     return (None, None) if f.domain is None else (f.domain[:, 0], f.domain[:, 1])
 
 
-def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = False):
+def _radii(rho, n: int) -> np.ndarray:
+    """``rho`` (a scalar, or one radius per row) as an array of ``n`` radii."""
+    return np.broadcast_to(np.asarray(rho, dtype=float), (n,))
+
+
+def _branches(f: Function, x: np.ndarray, rho, samples, *, every: bool = False):
     """Refined local maximisers of ``F_x(φ) = f(φ) + sqrt(ρ² − |x − φ|²)`` over the ball
-    ``|φ − x| ≤ ρ`` (and the domain box), for each row of ``x`` (n, d).
+    ``|φ − x| ≤ ρ`` (and the domain box), for each row of ``x`` (n, d); ``rho`` a scalar or
+    one radius per row (as for every private function here).
 
     Kept for refinement: the discrete local maxima of the sampled ``F_x`` whose value plus
     the sampling margin ``½ Σ_a |Δ²_a F|`` reaches the best sample (``every``: all of them),
@@ -75,6 +82,7 @@ def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = 
         ``F_x(φ)``, the height of the centre of the ball resting there.
     """
     n, d = x.shape
+    rho = _radii(rho, n)
     m = samples or _SAMPLES_PER_RADIUS.get(d, 8)
     m = max(int(m), 5) | 1
     u, inside = _grid_offsets(d, m)
@@ -85,21 +93,23 @@ def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = 
     chunk = max(1, _CHUNK_EVALS // k)
     for start in range(0, n, chunk):
         xs = x[start:start + chunk]
+        rr = np.broadcast_to((rho[start:start + chunk] ** 2)[:, None], (xs.shape[0], k))
         c = xs.shape[0]
-        phi = xs[:, None, :] + rho * u[None]
+        phi = xs[:, None, :] + rho[start:start + chunk, None, None] * u[None]
         if lo is not None:
             phi = np.clip(phi, lo, hi)
         r2 = ((phi - xs[:, None, :]) ** 2).sum(-1)
-        valid = inside[None] & (r2 < rho * rho)
+        valid = inside[None] & (r2 < rr)
         F = np.full((c, k), -np.inf)
         if np.any(valid):
             with np.errstate(all="ignore"):
                 value, = f.evaluate(phi[valid], 0)
             if not np.all(np.isfinite(value)):
                 bad = ~np.isfinite(value)
-                raise f.not_finite_error(phi[valid], bad, f"within radius {rho} of the points",
+                raise f.not_finite_error(phi[valid], bad,
+                                         f"within radius {rho.max():.6g} of the points",
                                          value=value)
-            F[valid] = value + np.sqrt(rho * rho - r2[valid])
+            F[valid] = value + np.sqrt(rr[valid] - r2[valid])
         grid = F.reshape((c,) + shape)
         keep = grid_local_extrema(grid, axes=range(1, d + 1)) & np.isfinite(grid)
         if not every:
@@ -133,32 +143,54 @@ def _branches(f: Function, x: np.ndarray, rho: float, samples, *, every: bool = 
         starts.append(phi[rows, idx])
     owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
     phi0 = np.concatenate(starts) if starts else np.zeros((0, d))
-    value, phi = _ascend(f, x[owner], phi0, rho)
+    value, phi = _ascend(f, x[owner], phi0, rho[owner])
     return owner, phi, value
 
 
-def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int = 60):
+def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho, iters: int = 60):
     """Bound-constrained Newton ascent of ``F(φ) = f(φ) + sqrt(ρ² − |x − φ|²)`` from ``phi``
     inside the ball (and the domain box): variables at a bound whose gradient points out of
     the box are held; Newton on the others where their Hessian is negative definite, else a
-    scaled gradient step; trial points are projected onto the box. Returns ``(F, φ)``."""
+    scaled gradient step; trial points are projected onto the box. Returns ``(F, φ)``.
+
+    A start outside the ball (a contact carried over from another centre) is first pulled
+    radially onto the ball's inner rim, then into the box: ``F`` is only defined inside.
+
+    Expressions in d ≤ 2 run the compiled form of this iteration
+    (:func:`offsetgeo._ascent.ascend_tapes`); callables and d ≥ 3 the arrays below."""
+    n, d = x.shape
+    rho = _radii(rho, n)
+    off = phi - x
+    norm = np.sqrt((off**2).sum(1))
+    scale = np.where(norm > rho * _RIM, rho * _RIM / np.maximum(norm, 1e-300), 1.0)
+    phi = x + off * scale[:, None]
+    lo, hi = _domain_box(f)
+    if lo is not None:
+        phi = np.clip(phi, lo, hi)
+    if d in KERNEL_DIMS and f.tape(0) is not None:
+        return ascend_tapes(f.tape(0), f.tape(2), x, phi, rho, lo, hi, iters)
+    return _ascend_arrays(f, x, phi, rho, iters)
+
+
+def _ascend_arrays(f: Function, x: np.ndarray, phi: np.ndarray, rho: np.ndarray, iters: int = 60):
+    """:func:`_ascend` on arrays, for any ``f`` and dimension (``rho`` one radius per row)."""
     n, d = x.shape
     phi = phi.copy()
     lo, hi = _domain_box(f)
     eye = np.eye(d)
 
-    def objective(p, xa):
+    def objective(p, xa, ra):
         r2 = ((p - xa) ** 2).sum(1)
         v, = f.evaluate(p, 0)
-        return np.where(r2 < rho * rho, v + np.sqrt(np.clip(rho * rho - r2, 0, None)), -np.inf)
+        return np.where(r2 < ra * ra, v + np.sqrt(np.clip(ra * ra - r2, 0, None)), -np.inf)
 
     active = np.arange(n)
     for _ in range(iters):
         if active.size == 0:
             break
-        p, xa = phi[active], x[active]
+        p, xa, ra = phi[active], x[active], rho[active]
         r = p - xa
-        s = np.sqrt(np.clip(rho * rho - (r**2).sum(1), 1e-300, None))
+        s = np.sqrt(np.clip(ra * ra - (r**2).sum(1), 1e-300, None))
         v, g, H = f.evaluate(p, 2)
         grad = g - r / s[:, None]
         hess = H - eye / s[:, None, None] - r[:, :, None] * r[:, None, :] / (s**3)[:, None, None]
@@ -168,7 +200,7 @@ def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int 
             grad = np.where(free, grad, 0.0)
             P = free.astype(float)
             hess = P[:, :, None] * hess * P[:, None, :] - (1.0 - P)[:, :, None] * eye
-        done = np.linalg.norm(grad, axis=1) * np.minimum(s, rho) <= 1e-14 * (1 + np.abs(v))
+        done = np.linalg.norm(grad, axis=1) * np.minimum(s, ra) <= 1e-14 * (1 + np.abs(v))
         finite = np.all(np.isfinite(hess.reshape(len(p), -1)), axis=1)
         hess[~finite] = -eye
         # Newton where −hess is positive definite, else a gradient step scaled by 1/|λ|max
@@ -184,7 +216,7 @@ def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho: float, iters: int 
         def gain(rows, trial, t):
             if lo is not None:
                 trial = np.clip(trial, lo, hi)
-            val = objective(trial, xa[rows])
+            val = objective(trial, xa[rows], ra[rows])
             return val >= current[rows] - 1e-15 * (1 + np.abs(current[rows])), trial
 
         new, _ = backtrack(p, step, gain, done=done)
@@ -208,7 +240,7 @@ def _best_branch(n: int, d: int, owner, phi, value):
     return height, contact
 
 
-def _dilation(f: Function, x: np.ndarray, rho: float, samples=None):
+def _dilation(f: Function, x: np.ndarray, rho, samples=None):
     """``(h_ρ(x), contact)`` for rows of ``x`` (n, d)."""
     owner, phi, value = _branches(f, x, rho, samples)
     return _best_branch(x.shape[0], x.shape[1], owner, phi, value)
@@ -227,15 +259,16 @@ class LocalOffset:
     ----------
     f : Function
     centres : ndarray (k, d)
-    rho : float
+    rho : float or ndarray (k,)
+        One radius, or one per centre.
     samples : int, optional
         For the global searches at the centres and in :meth:`check`.
     """
 
-    def __init__(self, f: Function, centres, rho: float, samples=None):
-        self.f, self.rho, self.samples = f, rho, samples
-        self.owner, self.phi, _ = _branches(f, np.asarray(centres, dtype=float), rho, samples,
-                                            every=True)
+    def __init__(self, f: Function, centres, rho, samples=None):
+        centres = np.asarray(centres, dtype=float)
+        self.f, self.rho, self.samples = f, _radii(rho, centres.shape[0]), samples
+        self.owner, self.phi, _ = _branches(f, centres, self.rho, samples, every=True)
 
     def __call__(self, x, rows):
         """``h_ρ`` at points ``x`` (m, d), near the centres ``rows`` (m,)."""
@@ -247,13 +280,14 @@ class LocalOffset:
         query = np.repeat(np.arange(len(rows)), hi - lo)
         branch = order[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])] \
             if query.size else np.zeros(0, dtype=np.int64)
-        value, _ = _ascend(self.f, x[query], self.phi[branch], self.rho)
+        value, _ = _ascend(self.f, x[query], self.phi[branch], self.rho[rows[query]])
         height = np.full(len(rows), -np.inf)
         np.maximum.at(height, query, value)
         return height
 
     def check(self, x, height, rtol=1e-12):
-        """Whether the global dilation at ``x`` (m, d) agrees with ``height``."""
+        """Whether the global dilation at ``x`` (k, d), one point per centre, agrees with
+        ``height``."""
         h, _ = _dilation(self.f, np.asarray(x, dtype=float), self.rho, self.samples)
         return np.abs(h - height) <= rtol * (1.0 + np.abs(h))
 
@@ -463,7 +497,7 @@ def _bitangent_arc(f: Function, theta: np.ndarray, rho: float, x0: np.ndarray, s
     return out
 
 
-def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho: float, samples,
+def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho, samples,
          iters: int = 12, width=None):
     """The kink of ``h_ρ`` near ``x0`` (rows (n, 1)) where the contact branches through
     ``a`` and ``b`` tie: Newton on ``h_a(x) = h_b(x)``, ``h_i' = (a_i − x)/sqrt(ρ² −
@@ -482,7 +516,7 @@ def _tie(f: Function, x0: np.ndarray, a: np.ndarray, b: np.ndarray, rho: float, 
         the global dilation at ``x``).
     """
     x = x0.copy()
-    width = 1e-4 * rho if width is None else width
+    width = 1e-4 * np.reshape(rho, (-1, 1)) if width is None else width
     for _ in range(iters):
         ha, a = _ascend(f, x, a, rho)
         hb, b = _ascend(f, x, b, rho)
@@ -522,7 +556,7 @@ def _top_two(n: int, owner, phi, value):
     return first_phi, second_phi
 
 
-def _branch_minimum(f: Function, x, a, rho: float, tilt: float, lo, hi, iters: int = 40):
+def _branch_minimum(f: Function, x, a, rho, tilt: float, lo, hi, iters: int = 40):
     """Newton on one contact branch, ``q_a(x) = h_a(x) − tilt x`` (d = 1 rows): ``h_a' =
     (a − x)/s`` and ``h_a'' = ρ² f''(a)/(ρ² − s³ f''(a))``, ``s = sqrt(ρ² − (x − a)²)``
     (implicit differentiation of the contact), steps kept in ``[lo, hi]``; where ``h_a'' ≤ 0``
@@ -548,7 +582,7 @@ def _branch_minimum(f: Function, x, a, rho: float, tilt: float, lo, hi, iters: i
     return x, h, a
 
 
-def _offset_minimum_1d(f: Function, rho: float, starts, lo, hi, tilt: float, samples):
+def _offset_minimum_1d(f: Function, rho: np.ndarray, starts, lo, hi, tilt: float, samples):
     """``min q``, ``q = h_ρ − tilt x``, on ``[lo, hi]`` about each start (d = 1): ``h_ρ`` is
     there the upper envelope of the contact branches of the start, and the minimum of the
     envelope of the best two is a smooth minimum of one of them (where it is on top) or
@@ -566,28 +600,30 @@ def _offset_minimum_1d(f: Function, rho: float, starts, lo, hi, tilt: float, sam
 
     rows = np.flatnonzero(np.isfinite(a_top[:, 0]))
     pair = rows[np.isfinite(a_next[rows, 0])]
-    x, h, _ = _branch_minimum(f, starts[rows], a_top[rows], rho, tilt, lo[rows], hi[rows])
+    x, h, _ = _branch_minimum(f, starts[rows], a_top[rows], rho[rows], tilt, lo[rows], hi[rows])
     ok = np.ones(rows.size, dtype=bool)
     if pair.size:   # the other branch must lie below there
         at = np.searchsorted(rows, pair)
-        other, _ = _ascend(f, x[at], a_next[pair], rho)
+        other, _ = _ascend(f, x[at], a_next[pair], rho[pair])
         ok[at] = other <= h[at] + 1e-12 * (1.0 + np.abs(h[at]))
     offer(rows, x, h - tilt * x[:, 0], ok)
     # where the best branch's own minimum has the other below it, that is the envelope's
     # minimum (the envelope is ≥ that branch everywhere); elsewhere: the other one, the tie
     pair = pair[~ok[np.searchsorted(rows, pair)]] if pair.size else pair
     if pair.size:
-        x, h, _ = _branch_minimum(f, starts[pair], a_next[pair], rho, tilt, lo[pair], hi[pair])
-        other, _ = _ascend(f, x, a_top[pair], rho)
+        x, h, _ = _branch_minimum(f, starts[pair], a_next[pair], rho[pair], tilt, lo[pair],
+                                  hi[pair])
+        other, _ = _ascend(f, x, a_top[pair], rho[pair])
         offer(pair, x, h - tilt * x[:, 0], other <= h + 1e-12 * (1.0 + np.abs(h)))
-        xt, top, _, _, ok = _tie(f, starts[pair], a_top[pair], a_next[pair], rho, samples,
+        xt, top, _, _, ok = _tie(f, starts[pair], a_top[pair], a_next[pair], rho[pair], samples,
                                  width=(hi - lo)[pair, None])
         offer(pair, xt, top - tilt * xt[:, 0], ok & (xt[:, 0] >= lo[pair]) & (xt[:, 0] <= hi[pair]))
-    # nothing higher than the branches at the answer: the global dilation there
+    # the global dilation at the answer: nothing higher than the branches, and the branch
+    # value is h_ρ there
     found = np.flatnonzero(np.isfinite(best))
-    h, _ = _dilation(f, best_x[found], rho, samples)
+    h, _ = _dilation(f, best_x[found], rho[found], samples)
     q = h - tilt * best_x[found, 0]
-    wrong = found[q > best[found] + 1e-12 * (1.0 + np.abs(best[found]))]
+    wrong = found[np.abs(q - best[found]) > 1e-12 * (1.0 + np.abs(best[found]))]
     best[wrong] = np.nan
     best[~np.isfinite(best)] = np.nan
     return best_x, best
@@ -606,7 +642,8 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
     Parameters
     ----------
     f : Function
-    rho : float
+    rho : float or ndarray (k,)
+        One radius, or one per start (the minima of several offsets at once).
     starts : ndarray (k, d)
     half_width : float or ndarray (d,)
         The search box about each start.
@@ -626,9 +663,10 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
     k, d = starts.shape
     tilt = np.broadcast_to(np.asarray(tilt, dtype=float), (d,))
     width = np.broadcast_to(np.asarray(half_width, dtype=float), (d,))
+    rho = _radii(rho, k)
 
-    def q(points, rows=None):
-        h, _ = _dilation(f, points, rho, samples)
+    def q(points, rows):
+        h, _ = _dilation(f, points, rho[rows], samples)
         return h - points @ tilt
 
     if k == 0:
@@ -648,8 +686,9 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
         wrong = np.flatnonzero(~local.check(x, value + x @ tilt))
         if wrong.size:
             sub = lambda p, r: np.clip(p, lo[wrong][r], hi[wrong][r])  # noqa: E731
-            x[wrong], value[wrong] = compass_search(q, starts[wrong], q(starts[wrong]),
-                                                    width / 2, xatol, project=sub)
+            x[wrong], value[wrong] = compass_search(lambda p, r: q(p, wrong[r]), starts[wrong],
+                                                    q(starts[wrong], wrong), width / 2, xatol,
+                                                    project=sub)
         return x, value
     lo, hi = starts[:, 0] - width[0], starts[:, 0] + width[0]
     if f.domain is not None:
@@ -657,13 +696,15 @@ def offset_minimum(f, rho, starts, half_width, *, tilt=0.0, samples=None, xatol=
     x, value = _offset_minimum_1d(f, rho, starts, lo, hi, float(tilt[0]), samples)
     rows = np.flatnonzero(~np.isfinite(value))
     if rows.size:   # Brent's search, then the tie at a kink
-        at, val, _ = minimize_bounded(lambda t, sub: q(t[:, None]), lo[rows], hi[rows], xatol)
+        at, val, _ = minimize_bounded(lambda t, sub: q(t[:, None], rows[sub]), lo[rows],
+                                      hi[rows], xatol)
         x[rows, 0], value[rows] = at, val
-        owner, phi, branch = _branches(f, x[rows], rho, samples, every=True)
+        owner, phi, branch = _branches(f, x[rows], rho[rows], samples, every=True)
         a_top, a_next = _top_two(rows.size, owner, phi, branch)
         pair = np.flatnonzero(np.isfinite(a_next[:, 0]))
         if pair.size:
-            xt, top, _, _, ok = _tie(f, x[rows[pair]], a_top[pair], a_next[pair], rho, samples)
+            xt, top, _, _, ok = _tie(f, x[rows[pair]], a_top[pair], a_next[pair],
+                                     rho[rows[pair]], samples)
             better = ok & (top - xt[:, 0] * tilt[0] <= value[rows[pair]])
             x[rows[pair[better]]] = xt[better]
             value[rows[pair[better]]] = (top - xt[:, 0] * tilt[0])[better]

@@ -65,13 +65,18 @@ def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
                                                                                          None] * H
         lam = np.linalg.eigvalsh(M)[:, 0]
         moved[moved] = lam * gap[moved] ** 2 > scale[moved] * (1.0 + t[moved])
-    if f.domain is None:
-        kappa = curvatures(f, theta, "at the tested points")[:, 0]
-    else:   # on a face of the domain: the curvature along the face (none at a corner)
-        _, g, H = f.evaluate(theta, 2)
-        kappa = face_curvature(g, H, (theta > f.domain[:, 0]) & (theta < f.domain[:, 1]))
-    focal = t * kappa > 1.0 + 4e-16
+    focal = t * _focal_curvature(f, theta) > 1.0 + 4e-16
     return ~(inside | moved | focal)
+
+
+def _focal_curvature(f: Function, theta: np.ndarray) -> np.ndarray:
+    """The largest principal curvature of the graph at ``p(θ)`` (upward normal): a ball of
+    radius ``t`` above ``p(θ)`` is blocked when ``t κ > 1``. On a face of the domain the
+    curvature along the face; none (``-inf``) at a corner or an end."""
+    if f.domain is None:
+        return curvatures(f, theta, "at the tested points")[:, 0]
+    _, g, H = f.evaluate(theta, 2)
+    return face_curvature(g, H, (theta > f.domain[:, 0]) & (theta < f.domain[:, 1]))
 
 
 def is_reachable(f, thetas, rho):
@@ -118,8 +123,9 @@ def is_reachable(f, thetas, rho):
 def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     """Radius ``t*(θ)`` of the largest ball above the graph touching it at ``p(θ)``.
 
-    ``t*(θ) = sup{t : p(θ) is a nearest graph point of p(θ) + t n(θ)}``, found by
-    bisection on t (``inf`` where no ball up to ``t_max`` is blocked). Its centre
+    ``t*(θ) = sup{t : p(θ) is a nearest graph point of p(θ) + t n(θ)}``, at most the radius
+    of curvature ``1/κ_max(θ)``: where the ball of that radius is free, ``t*`` is exactly
+    it; elsewhere bisection on t (``inf`` where no ball up to ``t_max`` is blocked). Its centre
     ``p(θ) + t* n(θ)`` lies on the upper medial axis, and ``U_ρ = {θ : t*(θ) < ρ}``.
 
     Parameters
@@ -156,7 +162,15 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     lo = np.zeros(n)
     hi = np.full(n, min(1.0, t_max))
     unbounded = np.zeros(n, dtype=bool)
-    active = np.arange(n)
+    kappa = _focal_curvature(f, theta)
+    with np.errstate(divide="ignore"):
+        cap = np.where(kappa > 0, 1.0 / kappa, np.inf)
+    capped = np.flatnonzero(cap < t_max)
+    exact = np.zeros(n, dtype=bool)
+    if capped.size:                           # t* ≤ 1/κ_max: the radius of curvature first
+        exact[capped] = _touches(f, theta[capped], cap[capped])
+        lo[capped], hi[capped] = np.where(exact[capped], cap[capped], 0.0), cap[capped]
+    active = np.flatnonzero(cap >= t_max)
     while active.size:                       # grow the bracket geometrically, up to t_max
         ok = _touches(f, theta[active], hi[active])
         grow = active[ok]
@@ -164,14 +178,14 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
         unbounded[grow[hi[grow] >= t_max]] = True          # free up to t_max itself
         active = grow[hi[grow] < t_max]
         hi[active] = np.minimum(4.0 * hi[active], t_max)
-    active = np.flatnonzero(~unbounded)
+    active = np.flatnonzero(~unbounded & ~exact)
     while active.size:
         mid = 0.5 * (lo[active] + hi[active])
         ok = _touches(f, theta[active], mid)
         lo[active[ok]] = mid[ok]
         hi[active[~ok]] = mid[~ok]
         active = active[(hi[active] - lo[active]) > rtol * hi[active]]
-    out = np.where(unbounded, np.inf, 0.5 * (lo + hi))
+    out = np.where(unbounded, np.inf, np.where(exact, cap, 0.5 * (lo + hi)))
     return float(out[0]) if tag == "scalar" else out
 
 

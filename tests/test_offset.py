@@ -6,6 +6,7 @@ from hypothesis import given, strategies as st
 
 import offsetgeo
 from offsetgeo import hemisphere_closing, hemisphere_dilation, ironed, offset_height
+from offsetgeo._offset import offset_minimum
 from conftest import functions_1d, periodic_functions_1d
 
 
@@ -91,3 +92,22 @@ def test_ironed_in_three_dimensions_closed_form():
     r2 = (theta**2).sum(1)
     assert np.allclose(ironed(f, theta, 1.0), 1.25 - np.sqrt(1 - r2), atol=1e-9)
     assert offset_height(f, np.zeros((1, 3)), 0.3)[0] == pytest.approx(0.3, abs=1e-12)
+
+
+def test_offset_minimum_takes_one_radius_per_start():
+    """Several offsets' minima in one batch equal the minima found one radius at a time, and
+    each is the exact h_ρ there and a minimum of it on the search window (offset_height at
+    ±1e-4 around it). The first sits on the window's edge, where h_ρ still falls: it once
+    came out 0.8821 from a contact outside the ball, h_ρ = 0.8623 there."""
+    f = offsetgeo.Function("exp(-x**2)*cos(3*x)")
+    starts = np.array([[0.3], [1.0], [0.3], [-0.5]])
+    radii = np.array([0.3, 0.7, 0.7, 1.2])
+    x, value = offset_minimum(f, radii, starts, 0.2)
+    for i in range(4):
+        xi, vi = offset_minimum(f, radii[i], starts[i:i + 1], 0.2)
+        assert abs(vi[0] - value[i]) <= 1e-14 * (1 + abs(vi[0]))
+        assert abs(xi[0, 0] - x[i, 0]) <= 1e-8
+        assert offset_height(f, x[i, 0], radii[i]) == pytest.approx(value[i], abs=1e-14)
+        near = x[i, 0] + np.array([-1e-4, 1e-4])
+        near = near[np.abs(near - starts[i, 0]) <= 0.2]        # the search window only
+        assert np.all(offset_height(f, near, radii[i]) >= value[i] - 1e-14)

@@ -13,7 +13,8 @@ from conftest import periodic_functions_1d
 def test_parabola_bottom(parabola):
     assert is_reachable(parabola, 0.0, 0.49) is True
     assert is_reachable(parabola, 0.0, 0.51) is False
-    assert max_ball_radius(parabola, 0.0) == pytest.approx(0.5, rel=1e-7)
+    # the osculating ball at the bottom is free: t* is the curvature radius 1/2, exactly
+    assert abs(max_ball_radius(parabola, 0.0) - 0.5) <= 1e-16
 
 
 def test_sine_empty_below_and_nonempty_above_critical_radius(sine_periodic):
@@ -103,7 +104,7 @@ def test_max_ball_radius_resolves_every_radius_below_t_max():
     thetas = np.array([3 * np.pi / 2, 4.0, 1.0])
     wide = offsetgeo.max_ball_radius(f, thetas, t_max=200.0)
     capped = offsetgeo.max_ball_radius(f, thetas, t_max=2.0)
-    assert wide[0] == pytest.approx(1.0, rel=1e-12)          # 1/κ at the trough
+    assert abs(wide[0] - 1.0) <= 2e-16                        # 1/κ at the trough, exactly
     assert np.all(wide[:2] < 2.0) and wide[2] > 2.0
     np.testing.assert_allclose(capped[:2], wide[:2], rtol=1e-12)
     assert capped[2] == np.inf

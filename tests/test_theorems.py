@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import offsetgeo
 from offsetgeo import theorems as T
+from offsetgeo.theorems._reachability import penetration
 from offsetgeo.cli import add_verify_arguments, run_verify
 from conftest import periodic_functions_1d
 
@@ -196,6 +198,19 @@ def test_sharp_minimum_2d_quadratic():
     # unreachable exactly where ρλ > 1 (closed form ρ_c = 1/9): penetration > 0 there, ≤ 0 below
     assert np.all(rep.measured[0, lam_rho > 1.01] > 0)
     assert np.all(rep.measured[0, lam_rho < 0.99] <= 1e-9)
+
+
+def test_penetration_of_the_parabola_bottom_per_radius():
+    """One radius per point, in one projection: the ball of radius ρ resting on the bottom of
+    x² reaches the graph at distance sqrt(ρ − 1/4) from its centre once ρ > 1/2 (t² = ρ − ½),
+    so the penetration is ρ − sqrt(ρ − 1/4) there and 0 below."""
+    f = offsetgeo.Function("x**2")
+    radii = np.array([0.2, 0.45, 0.75, 1.0, 3.0])
+    pen = penetration(f, np.zeros((5, 1)), radii)
+    want = np.where(radii > 0.5, radii - np.sqrt(np.maximum(radii - 0.25, 0.0)), 0.0)
+    np.testing.assert_allclose(pen, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pen, [penetration(f, [[0.0]], r)[0] for r in radii], rtol=0,
+                               atol=1e-15)
 
 
 def test_sharp_minima_1d_found():

@@ -8,10 +8,10 @@ import numpy as np
 import sympy
 
 from .._function import Function
-from .._offset import LocalOffset, offset_height
+from .._offset import LocalOffset, _dilation
 from ._assumptions import affine_check, boundedness, bounds_of, common_period, periods_of
 from ._report import TheoremReport, case_label, make_report, verifier_inputs
-from ._sampling import (exact_minimum_1d, exact_offset_minimum, exactness_notes, extrema,
+from ._sampling import (exact_minima_1d, exact_offset_minima, exactness_notes, extrema,
                         farthest_distance, fit_exponent, fit_limit, sample_graph, store)
 
 __all__ = ["weak_ironing", "linear_ironing", "strong_ironing"]
@@ -101,19 +101,16 @@ def weak_ironing(f, radii=None, *, window=None, resolution=None, period=None, do
     grid = sample_graph(f, periods=periods, box=box, margin=0.0, resolution=resolution, quick=quick)
     n = len(radii)
     meas, bound, tol = np.empty(n), np.full(n, np.nan), np.empty(n)
-    curves = []
     uncertified = []
-    for k, rho in enumerate(radii):
-        h = grid.dilate(grid.values, rho)[grid.core]
-        # h_ρ ≤ M + ρ everywhere: sup|h_ρ − ρ − M| = M + ρ − min h_ρ, the minimum exact
-        low = exact_offset_minimum(f, rho, grid, h)
+    curves = [grid.dilate(grid.values, rho)[grid.core] for rho in radii]
+    # h_ρ ≤ M + ρ everywhere: sup|h_ρ − ρ − M| = M + ρ − min h_ρ, the minimum exact
+    for k, (rho, low) in enumerate(zip(radii, exact_offset_minima(f, radii, grid, curves))):
         meas[k] = M + rho - low.value
         tol[k] = low.precision + 1e-12 * (1 + abs(M))
         if not low.certified:
             uncertified.append(rho)
         if rho >= D:
             bound[k] = rho - math.sqrt(max(rho * rho - D * D, 0.0))
-        curves.append(h)
     margin = bound - meas
     claimed = np.isfinite(bound)
     holds = bool(np.all(margin[claimed] >= -tol[claimed])) if claimed.any() else None
@@ -228,12 +225,12 @@ def linear_ironing(f, phi, radii=None, *, resolution=None, period=None,
     n = len(radii)
     meas, bound, tol = np.empty(n), np.empty(n), np.empty(n)
     curves, uncertified = [], []
-    for k, rho in enumerate(radii):
-        h = grid.dilate(grid.values, rho)[grid.core]
+    offsets = [grid.dilate(grid.values, rho)[grid.core] for rho in radii]
+    # h^{f+φ} ≤ h^f + sup φ: the sup of |diff| is at the exact minimum of h^{f+φ} − a x
+    lows = exact_offset_minima(g, radii, grid, offsets, tilt=a)
+    for k, (rho, h, low) in enumerate(zip(radii, offsets, lows)):
         lift = b + rho * math.sqrt(1 + a * a)
         diff = h - a * x - lift - M
-        # h^{f+φ} ≤ h^f + sup φ: the sup of |diff| is at the exact minimum of h^{f+φ} − a x
-        low = exact_offset_minimum(g, rho, grid, h, tilt=a)
         meas[k] = M + lift - low.value
         bound[k] = tilted_deficit(rho, a, D, M - m)
         tol[k] = low.precision + 1e-12 * (1 + abs(M))
@@ -337,31 +334,31 @@ def strong_ironing(f, g, radii=None, *, window=None, resolution=None, period=Non
         wtxt = f"window [{win[0, 0]:.4g}, {win[0, 1]:.4g}]"
     n = len(radii)
     meas, cs, tol = np.empty(n), np.empty(n), np.empty(n)
-    curves = []
     x = gf.core_axes[0]
-    for k, rho in enumerate(radii):
-        hf = gf.dilate(gf.values, rho)[gf.core]
-        hg = gg.dilate(gg.values, rho)[gg.core]
-        dlt = hg - hf
-        # the extremes of Δ = h^g − h^f, refined on the exact offsets from the samples'
-        slack = gf.eps_dil(rho) + gg.eps_dil(rho) + gf.eps_grid(dlt)
+    hf = [gf.dilate(gf.values, rho)[gf.core] for rho in radii]
+    curves = np.array([gg.dilate(gg.values, rho)[gg.core] for rho in radii]) - np.array(hf)
+    # the extremes of Δ = h^g − h^f (minima of Δ and of −Δ, every radius at once), refined
+    # on the exact offsets from the samples'
+    slack = np.array([gf.eps_dil(rho) + gg.eps_dil(rho) + gf.eps_grid(dlt)
+                      for rho, dlt in zip(radii, curves)])
+    rho2, sign = np.concatenate([radii, radii]), np.repeat([1.0, -1.0], n)
 
-        def delta(t, rho=rho, sign=1.0):
-            return sign * (offset_height(g, t, rho) - offset_height(f, t, rho))
+    def delta(t, which):
+        r = rho2[which]
+        return sign[which] * (_dilation(g, t[:, None], r)[0] - _dilation(f, t[:, None], r)[0])
 
-        def near(starts, rho=rho, sign=1.0):   # the offsets from the starts' contact branches
-            hf, hg = LocalOffset(f, starts[:, None], rho), LocalOffset(g, starts[:, None], rho)
-            return lambda t, rows: sign * (hg(t[:, None], rows) - hf(t[:, None], rows))
+    def near(starts, which):   # the offsets from the starts' contact branches
+        hf, hg = LocalOffset(f, starts[:, None], rho2[which]), LocalOffset(g, starts[:, None],
+                                                                           rho2[which])
+        return lambda t, rows: sign[which[rows]] * (hg(t[:, None], rows) - hf(t[:, None], rows))
 
-        low = exact_minimum_1d(delta, x, dlt, slack, gf.spacing[0], periodic=gf.periodic,
-                               local=near)
-        high = exact_minimum_1d(lambda t, rho=rho: delta(t, rho, -1.0), x, -dlt, slack,
-                                gf.spacing[0], periodic=gf.periodic,
-                                local=lambda starts, rho=rho: near(starts, rho, -1.0))
+    ends = exact_minima_1d(delta, x, np.concatenate([curves, -curves]),
+                           np.concatenate([slack, slack]), gf.spacing[0], periodic=gf.periodic,
+                           local=near)
+    for k, (low, high) in enumerate(zip(ends[:n], ends[n:])):
         meas[k] = 0.5 * (-high.value - low.value)
         cs[k] = 0.5 * (-high.value + low.value)
         tol[k] = 0.5 * (low.precision + high.precision)
-        curves.append(dlt)
     slope, _ = fit_exponent(radii, meas, tol=float(np.max(tol)))
     if meas[0] <= tol[0] and meas[-1] <= tol[-1]:
         evidence = "inconclusive"
@@ -376,7 +373,7 @@ def strong_ironing(f, g, radii=None, *, window=None, resolution=None, period=Non
     notes.append(f"measured on {wtxt}: δ goes from {meas[0]:.3g} (ρ={radii[0]:.3g}) to "
                  f"{meas[-1]:.3g} (ρ={radii[-1]:.3g}), fitted exponent {slope:.3f}")
     nan = np.full(n, np.nan)
-    arrays = {"x": gf.core_axes[0], "difference": store(np.array(curves)), "c": cs,
+    arrays = {"x": gf.core_axes[0], "difference": store(curves), "c": cs,
               "tolerance": tol, "evidence": evidence}
     rate = {"exponent": slope, "claimed_exponent": None}
     return make_report("strong-ironing", f"f = {case_label(f)}; g = {case_label(g)}", "conjecture", None,

@@ -20,7 +20,8 @@ __all__ = ["sharp_minima_unreachable", "unreachable_sets_grow", "penetration",
 
 
 def penetration(f, thetas, rho):
-    """ρ − d(c, Γ) for the ball centre c = p(θ) + ρ n(θ) of radius ρ touching Γ at p(θ).
+    """ρ − d(c, Γ) for the ball centre c = p(θ) + ρ n(θ) of radius ρ touching Γ at p(θ)
+    (``rho`` a scalar or one radius per point).
 
     ``> 0``: some point of Γ lies inside the ball, p(θ) is not reached by it (for a
     critical point it is then ρ-unreachable: the normal is vertical, so no other ball
@@ -114,9 +115,8 @@ def sharp_minima_unreachable(f, radii=None, minima=None, *, period=None, domain=
         else:
             radii = np.geomspace(0.3 / pos.max(), 5.0 / pos.min(), 6 if quick else 10)
     k, n = len(mins), len(radii)
-    meas = np.empty((k, n))
-    for j, rho in enumerate(radii):
-        meas[:, j] = penetration(f, mins, rho)
+    # every (minimum, radius) pair in one projection
+    meas = penetration(f, np.repeat(mins, n, axis=0), np.tile(radii, k)).reshape(k, n)
     tolfp = 1e-9 * (1.0 + radii[None, :] + np.abs(f.evaluate(mins, 0)[0])[:, None])
     claimed = lam[:, None] * radii[None, :] > 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -142,8 +142,7 @@ def sharp_minima_unreachable(f, radii=None, minima=None, *, period=None, domain=
     arrays = {"minima": mins, "lambda_max": lam, "model_penetration": model,
               "claimed": claimed, "resolved": resolved, "tolerance": tolfp}
     # cross-check the penetration test with offsetgeo's reachability predicate
-    lr = np.array([[bool(np.asarray(is_reachable(f, m if f.dim > 1 else m[0], rho)).ravel()[0])
-                    for rho in radii] for m in mins])
+    lr = np.array([is_reachable(f, mins if f.dim > 1 else mins[:, 0], rho) for rho in radii]).T
     arrays["is_reachable"] = lr
     agree = ~(lr & resolved & (meas > tolfp))
     if not agree.all():

@@ -24,8 +24,8 @@ from .._offset import offset_minimum
 
 __all__ = ["SampledGraph", "sample_graph", "lipschitz", "derivative_bounds", "refine_extremum",
            "extrema", "torus_distance", "farthest_distance", "fit_exponent", "fit_limit",
-           "store", "candidate_minima", "ExactMinimum", "exact_offset_minimum",
-           "exact_minimum_1d", "exactness_notes", "EPS", "DEFAULT_RES", "QUICK_RES"]
+           "store", "candidate_minima", "ExactMinimum", "exact_offset_minima",
+           "exact_minima_1d", "exactness_notes", "EPS", "DEFAULT_RES", "QUICK_RES"]
 
 EPS = np.finfo(float).eps
 DEFAULT_RES = {1: 1000.0, 2: 24.0}     # grid samples per unit length
@@ -305,64 +305,94 @@ class ExactMinimum:
     certified: bool
 
 
-def exact_offset_minimum(f, rho, grid, h, *, tilt=0.0) -> ExactMinimum:
-    """``min_x h_ρ(x) − tilt·x`` over the measured region of ``grid``, exactly.
+def exact_offset_minima(f, radii, grid, offsets, *, tilt=0.0) -> list:
+    """``min_x h_ρ(x) − tilt·x`` over the measured region of ``grid``, exactly, for each radius
+    of ``radii`` (``offsets``: the sampled ``h`` of each, on the grid's core).
 
     The sampled offset ``h`` (the dilation of the samples, ``h_s ≤ h_ρ ≤ h_s + ε_dil`` at the
     samples) places the exact minimum within ``[min q_s − ε_grid, min q_s + ε_dil]``; its
     discrete local minima within ``ε_dil + ε_grid`` of the sampled minimum are refined on the
-    exact ``h_ρ`` (:func:`offsetgeo._offset.offset_minimum`: Brent's search and the tie of
-    the contact branches at a kink in 1-D, compass search in 2-D).
+    exact ``h_ρ`` (:func:`offsetgeo._offset.offset_minimum`: Newton on the contact branches
+    and their tie at a kink in 1-D, compass search in 2-D), the candidates of every radius in
+    one batch.
+
+    Returns
+    -------
+    minima : list of ExactMinimum
+        One per radius.
     """
     axes = grid.core_axes
     tilt = np.broadcast_to(np.asarray(tilt, dtype=float), (f.dim,))
     coords = np.meshgrid(*axes, indexing="ij")
-    q = h - sum(t * c for t, c in zip(tilt, coords))
-    eps_dil, eps_grid = grid.eps_dil(rho), grid.eps_grid(q)
-    starts = candidate_minima(axes, q, eps_dil + eps_grid, grid.periodic)
+    plane = sum(t * c for t, c in zip(tilt, coords))
+    qs = [h - plane for h in offsets]
+    eps = [(grid.eps_dil(rho), grid.eps_grid(q)) for rho, q in zip(radii, qs)]
+    starts = [candidate_minima(axes, q, e_dil + e_grid, grid.periodic)
+              for q, (e_dil, e_grid) in zip(qs, eps)]
+    owner = np.repeat(np.arange(len(starts)), [len(s) for s in starts])
     xatol = 1e-13 if f.dim == 1 else 1e-10
-    x, value = offset_minimum(f, rho, starts, np.asarray(grid.spacing), tilt=tilt, xatol=xatol)
-    k = int(np.argmin(value))
-    best = float(value[k])
-    scale = 1.0 + abs(best) + rho
-    precision = 1e-12 * scale if f.dim == 1 else 2.0 * (grid.L + float(np.abs(tilt).max())) \
-        * xatol + 1e-12 * scale
-    low = float(q.min())
-    certified = bool(low - eps_grid - precision <= best <= low + eps_dil + precision)
-    if not certified:
-        return ExactMinimum(low, starts[0], eps_dil + eps_grid, False)
-    return ExactMinimum(best, x[k], precision, True)
+    x, value = offset_minimum(f, np.asarray(radii, dtype=float)[owner], np.concatenate(starts),
+                              np.asarray(grid.spacing), tilt=tilt, xatol=xatol)
+    out = []
+    for j, (rho, q, (eps_dil, eps_grid)) in enumerate(zip(radii, qs, eps)):
+        mine = np.flatnonzero(owner == j)
+        k = mine[int(np.argmin(value[mine]))]
+        best = float(value[k])
+        scale = 1.0 + abs(best) + rho
+        precision = 1e-12 * scale if f.dim == 1 else 2.0 * (grid.L + float(np.abs(tilt).max())) \
+            * xatol + 1e-12 * scale
+        low = float(q.min())
+        certified = bool(low - eps_grid - precision <= best <= low + eps_dil + precision)
+        out.append(ExactMinimum(best, x[k], precision, True) if certified else
+                   ExactMinimum(low, starts[j][0], eps_dil + eps_grid, False))
+    return out
 
 
-def exact_minimum_1d(func, x, values, slack, half_width, *, periodic, local=None) -> ExactMinimum:
-    """``min func`` over a 1-D region sampled at ``x`` (values ``values``, known to within
-    ``slack`` of the exact ones): the discrete local minima within ``2 slack`` of the
-    smallest sample refined by Brent's bounded search (``func(points) -> values``). With
-    ``local(starts) -> g(points, rows)``, a cheap evaluation valid near the starts, the search
-    runs on it and ``func`` checks the answer (rows it refutes are searched again on
-    ``func``). The minimum may sit on a kink: ``precision`` is the sampled Lipschitz
-    constant times twice Brent's location tolerance, ``sqrt(eps) |x| + xatol / 3``."""
-    starts = candidate_minima([x], values, 2 * slack, periodic)[:, 0]
+def exact_minima_1d(func, x, values, slack, half_width, *, periodic, local=None) -> list:
+    """``min func_j`` over a 1-D region sampled at ``x``, for several functions at once:
+    ``values`` (m, n) holds their samples, known to within ``slack`` (m,) of the exact ones.
+
+    The discrete local minima of each within ``2 slack_j`` of its smallest sample are refined
+    by Brent's bounded search, all in one batch. ``func(points, which) -> values`` evaluates
+    function ``which[i]`` at ``points[i]``. With ``local(starts, which) -> g(points, rows)``, a
+    cheap evaluation valid near the starts (``rows`` index the starts), the search runs on it
+    and ``func`` checks the answer (rows it refutes are searched again on ``func``). A minimum
+    may sit on a kink: ``precision`` is the sampled Lipschitz constant times twice Brent's
+    location tolerance, ``sqrt(eps) |x| + xatol / 3``.
+
+    Returns
+    -------
+    minima : list of ExactMinimum
+        One per function.
+    """
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    slack = np.broadcast_to(np.asarray(slack, dtype=float), values.shape[:1])
+    per = [candidate_minima([x], v, 2 * s, periodic)[:, 0] for v, s in zip(values, slack)]
+    which = np.repeat(np.arange(len(per)), [len(p) for p in per])
+    starts = np.concatenate(per)
     xatol = 1e-10 * (1.0 + float(np.abs(x).max()))
     lo, hi = starts - half_width, starts + half_width
-    search = (lambda t, rows: func(t)) if local is None else local(starts)
+    search = (lambda t, rows: func(t, which[rows])) if local is None else local(starts, which)
     at, value, _ = minimize_bounded(search, lo, hi, xatol)
     if local is not None:
-        exact = func(at)
+        exact = func(at, which)
         wrong = np.flatnonzero(np.abs(exact - value) > 1e-12 * (1.0 + np.abs(exact)))
         value = exact
         if wrong.size:
-            at[wrong], value[wrong], _ = minimize_bounded(lambda t, rows: func(t), lo[wrong],
-                                                          hi[wrong], xatol)
-    k = int(np.argmin(value))
-    lip = lipschitz(values, (float(x[1] - x[0]),))
-    located = math.sqrt(EPS) * abs(float(at[k])) + xatol / 3.0
-    precision = lip * 2 * located + 1e-12 * (1.0 + abs(float(value[k])))
-    low = float(np.min(values))
-    certified = bool(low - slack - precision <= value[k] <= low + slack + precision)
-    if not certified:
-        return ExactMinimum(low, np.array([starts[0]]), slack, False)
-    return ExactMinimum(float(value[k]), np.array([at[k]]), precision, True)
+            at[wrong], value[wrong], _ = minimize_bounded(
+                lambda t, rows: func(t, which[wrong[rows]]), lo[wrong], hi[wrong], xatol)
+    out = []
+    for j, (v, s) in enumerate(zip(values, slack)):
+        mine = np.flatnonzero(which == j)
+        k = mine[int(np.argmin(value[mine]))]
+        lip = lipschitz(v, (float(x[1] - x[0]),))
+        located = math.sqrt(EPS) * abs(float(at[k])) + xatol / 3.0
+        precision = lip * 2 * located + 1e-12 * (1.0 + abs(float(value[k])))
+        low = float(np.min(v))
+        certified = bool(low - s - precision <= value[k] <= low + s + precision)
+        out.append(ExactMinimum(float(value[k]), np.array([at[k]]), precision, True) if certified
+                   else ExactMinimum(low, np.array([per[j][0]]), float(s), False))
+    return out
 
 
 def exactness_notes(what, tol, uncertified):

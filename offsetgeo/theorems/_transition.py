@@ -10,7 +10,7 @@ from ._assumptions import bounds_of
 from .._reachability import max_ball_radius
 from ._reachability import critical_radius_of
 from ._report import TheoremReport, case_label, make_report, verifier_inputs
-from ._sampling import (exact_offset_minimum, exactness_notes, extrema, farthest_distance,
+from ._sampling import (exact_offset_minima, exactness_notes, extrema, farthest_distance,
                         fit_limit, sample_graph)
 
 __all__ = ["phase_transition", "transition_radius"]
@@ -97,10 +97,9 @@ def phase_transition(f, radii=None, *, resolution=None, period=None, domain=None
     n = len(radii)
     osc, tol = np.empty(n), np.empty(n)
     hmins, uncertified = [], []
-    for k, rho in enumerate(radii):
-        h = grid.dilate(grid.values, rho)[grid.core]
-        # max h_ρ = M + ρ (the ball above a global maximiser); min h_ρ exact
-        low = exact_offset_minimum(f, rho, grid, h)
+    # max h_ρ = M + ρ (the ball above a global maximiser); min h_ρ exact
+    offsets = [grid.dilate(grid.values, rho)[grid.core] for rho in radii]
+    for k, (rho, low) in enumerate(zip(radii, exact_offset_minima(f, radii, grid, offsets))):
         osc[k] = M + rho - low.value
         tol[k] = low.precision + 1e-12 * (1 + abs(M) + abs(m))
         if not low.certified:
