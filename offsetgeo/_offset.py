@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._ascent import KERNEL_DIMS, ascend_tapes
+from ._contact import KERNEL_DIMS, ascend_tapes, sample_branches
 from ._deprecation import renamed_keywords
 from ._function import Function, as_function
 from ._numerics import (backtrack, compass_search, grid_local_extrema, mesh, minimize_bounded,
@@ -86,10 +86,30 @@ def _branches(f: Function, x: np.ndarray, rho, samples, *, every: bool = False):
     m = samples or _SAMPLES_PER_RADIUS.get(d, 8)
     m = max(int(m), 5) | 1
     u, inside = _grid_offsets(d, m)
+    lo, hi = _domain_box(f)
+    found = None
+    if d in KERNEL_DIMS and f.tape(0) is not None:
+        found = sample_branches(f.tape(0), x, rho, u, inside, m, lo, hi, every, _MAX_BRANCHES)
+    if found is None:   # callables, d ≥ 3, or f not finite in a ball (reported there)
+        found = _sample_branches_arrays(f, x, rho, u, inside, m, every)
+    owner, idx = found
+    phi0 = x[owner] + rho[owner, None] * u[idx]
+    if lo is not None:
+        phi0 = np.clip(phi0, lo, hi)
+    value, phi = _ascend(f, x[owner], phi0, rho[owner])
+    return owner, phi, value
+
+
+def _sample_branches_arrays(f: Function, x: np.ndarray, rho: np.ndarray, u, inside, m: int,
+                            every: bool):
+    """The sampled part of :func:`_branches` on arrays, for any ``f`` and dimension
+    (:func:`offsetgeo._contact.sample_branches` is its compiled form): ``(rows, idx)``, the
+    row of ``x`` and the index into ``u`` of each kept sample, best first per row."""
+    n, d = x.shape
     k = u.shape[0]
     lo, hi = _domain_box(f)
     shape = (m,) * d
-    owners, starts = [], []
+    owners, kept = [], []
     chunk = max(1, _CHUNK_EVALS // k)
     for start in range(0, n, chunk):
         xs = x[start:start + chunk]
@@ -140,11 +160,10 @@ def _branches(f: Function, x: np.ndarray, rho, samples, *, every: bool = False):
         rank = np.arange(rows.size) - first
         rows, idx = rows[rank < _MAX_BRANCHES], idx[rank < _MAX_BRANCHES]
         owners.append(start + rows)
-        starts.append(phi[rows, idx])
-    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
-    phi0 = np.concatenate(starts) if starts else np.zeros((0, d))
-    value, phi = _ascend(f, x[owner], phi0, rho[owner])
-    return owner, phi, value
+        kept.append(idx)
+    if not owners:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(owners), np.concatenate(kept)
 
 
 def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho, iters: int = 60):
@@ -157,7 +176,7 @@ def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho, iters: int = 60):
     radially onto the ball's inner rim, then into the box: ``F`` is only defined inside.
 
     Expressions in d ≤ 2 run the compiled form of this iteration
-    (:func:`offsetgeo._ascent.ascend_tapes`); callables and d ≥ 3 the arrays below."""
+    (:func:`offsetgeo._contact.ascend_tapes`); callables and d ≥ 3 the arrays below."""
     n, d = x.shape
     rho = _radii(rho, n)
     off = phi - x

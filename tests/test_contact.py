@@ -1,7 +1,7 @@
-"""The compiled contact-point ascent (``offsetgeo._ascent``): the same iteration as the array
-code it replaces for expressions in d ≤ 2, and a true local maximiser of
-``F_x(φ) = f(φ) + sqrt(ρ² − |x − φ|²)``, checked against scipy's bounded Brent search and a
-dense local grid (both independent of the library)."""
+"""The compiled contact-point kernels (``offsetgeo._contact``): the sampled search keeps the
+samples the array code keeps, and the ascent follows the array iteration for expressions in
+d ≤ 2 and ends at a true local maximiser of ``F_x(φ) = f(φ) + sqrt(ρ² − |x − φ|²)``, checked
+against scipy's bounded Brent search and a bounded brute force (independent of the library)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import scipy.optimize
 from hypothesis import given, settings, strategies as st
 
 from offsetgeo import Function, offset_height
-from offsetgeo._ascent import ascend_tapes
-from offsetgeo._offset import _ascend, _ascend_arrays, _domain_box
+from offsetgeo._contact import ascend_tapes, sample_branches
+from offsetgeo._offset import (_MAX_BRANCHES, _ascend, _ascend_arrays, _domain_box,
+                               _grid_offsets, _sample_branches_arrays)
 from conftest import _num, functions_1d, functions_2d
 
 ASCENT = settings(max_examples=15, deadline=None, derandomize=True)
@@ -148,3 +149,61 @@ def test_a_start_outside_the_ball_is_pulled_in_first():
     assert np.all(np.abs(contact - x)[:, 0] < 0.3)
     np.testing.assert_allclose(value, _contact_value(f, x, contact, 0.3), rtol=0, atol=1e-15)
     assert np.all(value <= offset_height(f, x[:, 0], 0.3) + 1e-14)
+
+
+@ASCENT
+@given(expr=functions_1d(), seed=st.integers(0, 2**16), every=st.booleans(),
+       boxed=st.booleans())
+def test_sampled_branches_are_the_array_codes_1d(expr, seed, every, boxed):
+    """Same samples kept, same order (best first per row), radii per row, with and without a
+    domain box (samples clipped onto its ends count once)."""
+    f = Function(expr, domain=(-1.0, 1.5) if boxed else None)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.5, 2.0, (30, 1))
+    rho = rng.uniform(0.05, 2.0, 30)
+    u, inside = _grid_offsets(1, 257)
+    lo, hi = _domain_box(f)
+    got = sample_branches(f.tape(0), x, rho, u, inside, 257, lo, hi, every, _MAX_BRANCHES)
+    want = _sample_branches_arrays(f, x, rho, u, inside, 257, every)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+@ASCENT
+@given(expr=functions_2d(), seed=st.integers(0, 2**16), every=st.booleans(),
+       boxed=st.booleans())
+def test_sampled_branches_are_the_array_codes_2d(expr, seed, every, boxed):
+    f = Function(expr.replace("x", "x0").replace("y", "x1").replace("ex0p", "exp"),
+                 domain=[(-1.0, 1.0), (-0.5, 1.5)] if boxed else None)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.5, 1.5, (12, 2))
+    rho = rng.uniform(0.1, 1.5, 12)
+    u, inside = _grid_offsets(2, 25)
+    lo, hi = _domain_box(f)
+    got = sample_branches(f.tape(0), x, rho, u, inside, 25, lo, hi, every, _MAX_BRANCHES)
+    want = _sample_branches_arrays(f, x, rho, u, inside, 25, every)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_sampling_where_f_is_not_finite_is_reported_by_name():
+    """log(10 + x) at x ≤ −10 inside a ball: the kernel hands over to the array code, whose
+    error names the function and the radius."""
+    with pytest.raises(ValueError, match=r"log\(x \+ 10\).*within radius 0\.5"):
+        offset_height(Function("log(10 + x)"), [-9.8], 0.5)
+
+
+def test_sampled_branches_keep_the_runner_up_within_the_margin():
+    """Near a kink of h_ρ (issue 10's reproducer: contacts 0.406 and 1.401 tie at x ≈ 1.0599,
+    ρ = 0.7) the second contact's best sample is below the first's by less than the sampling
+    margin ½|Δ²F| on some rows: both are kept, by both codes, on the same rows."""
+    f = Function("exp(-x**2)*cos(3*x)")
+    x = (1.0599206670815466 + np.linspace(-2e-3, 2e-3, 81))[:, None]
+    rho = np.full(81, 0.7)
+    u, inside = _grid_offsets(1, 257)
+    got = sample_branches(f.tape(0), x, rho, u, inside, 257, None, None, False, _MAX_BRANCHES)
+    want = _sample_branches_arrays(f, x, rho, u, inside, 257, False)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    per_row = np.bincount(got[0], minlength=81)
+    assert 0 < np.sum(per_row == 2) < 81      # the margin decides, differently across rows
