@@ -9,13 +9,15 @@ tree), alternating the trees, and each case keeps its best time over ``--repeat`
 best over rounds for each tree and their ratio (new / old). On a machine shared with other
 jobs, only ratios from the same run mean anything.
 
-The cases are the default cases of every theorem verifier (``offsetgeo verify``) and a few
-core calls through the public API common to both trees.
+The cases are a few core calls through the public API common to both trees, 50 RBO steps on
+the toy losses of ``bench_rbo.py``, and the default cases of every theorem verifier
+(``offsetgeo verify``).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import offsetgeo as og   # in a worker: the tree on its PYTHONPATH
+import rbo
 from offsetgeo import theorems
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +46,21 @@ def _core_cases():
     }
 
 
+def _rbo_cases():
+    """50 RBO steps (η = 0.1, ρ = 0.3) on the toy losses of ``bench_rbo.py``."""
+    quiet = ({"on_failure": "ignore"} if "on_failure" in inspect.signature(rbo.run).parameters
+             else {"on_unconverged": "ignore"})
+    out = {}
+    for name, obj, x0 in [("multiscale2d", rbo.losses.multiscale(), np.array([2.0, 1.5])),
+                          ("sine", rbo.losses.sine(), np.array([0.3])),
+                          ("sines d=1000", rbo.losses.sines(1000), np.linspace(0, 1, 1000))]:
+        for solver in ("newton", "gauss-newton"):
+            opt = rbo.rolling_ball(0.1, 0.3, solver=solver)
+            out[f"rbo 50 steps {name} {solver}"] = (
+                lambda obj=obj, opt=opt, x0=x0: rbo.run(obj, opt, x0, 50, **quiet))
+    return out
+
+
 def _verifier_cases():
     out = {}
     for name, cases in theorems.DEFAULT_CASES.items():
@@ -54,7 +72,7 @@ def _verifier_cases():
 
 def worker(repeat: int) -> None:
     """Time every case in this process (the tree on ``PYTHONPATH``); print JSON."""
-    cases = {**_core_cases(), **_verifier_cases()}
+    cases = {**_core_cases(), **_rbo_cases(), **_verifier_cases()}
     out = {}
     for name, call in cases.items():
         try:
@@ -77,6 +95,8 @@ def main(argv=None):
     p.add_argument("--new", default=str(HERE.parent), help="the new tree (default: this one)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None,
+                   help="NUMBA_NUM_THREADS for both trees (1 is steadier on a shared machine)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -87,13 +107,15 @@ def main(argv=None):
     for r in range(args.rounds):
         for tag in (("old", "new") if r % 2 == 0 else ("new", "old")):
             env = dict(os.environ, PYTHONPATH=trees[tag])
+            if args.threads:
+                env["NUMBA_NUM_THREADS"] = str(args.threads)
             res = subprocess.run([sys.executable, __file__, "--base", args.base, "--worker",
                                   "--repeat", str(args.repeat)], env=env, cwd="/",
                                  capture_output=True, text=True, check=True)
             runs[tag].append(json.loads(res.stdout.strip().splitlines()[-1]))
             print(f"round {r + 1}/{args.rounds}: {tag} done", file=sys.stderr)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}; best of {args.rounds} rounds x "
-          f"{args.repeat} calls\n")
+          f"{args.repeat} calls; numba threads: {args.threads or 'default'}\n")
     print("| case | old s | new s | new/old |")
     print("|---|---|---|---|")
     worst = 0.0

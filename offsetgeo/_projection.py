@@ -347,6 +347,14 @@ def certify_footpoints(f, points, thetas, *, resolution=None, rtol=1e-13,
     >>> c.certified.tolist(), np.round(np.abs(c.theta[:, 0]), 6).tolist()   # 1 > 1/2: x=0 is not
     ([True, False], [0.0, 0.707107])
     """
+    return _certify(f, points, thetas, resolution=resolution, rtol=rtol,
+                    ambiguity_tol=ambiguity_tol, coarsen=True)
+
+
+def _certify(f, points, thetas, *, resolution, rtol, ambiguity_tol, coarsen: bool):
+    """:func:`certify_footpoints`; ``coarsen``: a search region too large for the default
+    resolution is sampled coarser (a big ball; ``_grid`` refines where ``f`` needs it)
+    instead of refused as :func:`footpoint` refuses it."""
     f = as_function(f)
     if f.dim > 2:
         raise ValueError(f"global certificates need the footpoint search, for 1 or 2 variables; "
@@ -369,7 +377,7 @@ def certify_footpoints(f, points, thetas, *, resolution=None, rtol=1e-13,
     lo, hi = _search_box(f, xs, y, radius=dist0)
     res = _resolution(resolution, d)
     need = float(np.prod((hi - lo) * res))
-    if resolution is None and need > MAX_SAMPLES / 4:
+    if coarsen and resolution is None and need > MAX_SAMPLES / 4:
         # a large region (a big ball): start coarser; the grid is refined where f needs it
         res = res * (MAX_SAMPLES / 4 / need) ** (1.0 / d)
     grid = _grid(f, lo, hi, res, resolution is None)

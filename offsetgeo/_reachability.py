@@ -16,7 +16,7 @@ from ._deprecation import renamed_keywords
 from ._function import Function, as_function
 from ._graph import curvatures, face_curvature, normal_lift
 from ._numerics import backtrack, find_root, grid_local_extrema, mesh, minimize_bounded, solve_small
-from ._projection import footpoint, polish, project
+from ._projection import _certify, footpoint, polish
 from ._results import Result
 from ._validation import as_thetas, check_count, check_in_box, check_positive, check_radius
 
@@ -36,37 +36,24 @@ def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
 
     The ball is blocked when
 
-    * the global projection of ``c`` finds a graph point strictly inside it (distance below
-      ``t`` beyond round-off: a certificate, converged or not); or
+    * the footpoint search of ``c``, bounded by the distance ``t`` of ``p(θ)``, finds in
+      another basin of the distance a graph point strictly inside the ball (below ``t``
+      beyond round-off: a certificate, converged or not; :func:`certify_footpoints`, which
+      does not refine θ's own basin — ``p(θ)`` is a stationary point of the distance by
+      construction); or
     * θ is not even a local minimum of the distance, ``t κ_max(θ) > 1`` (exact at a
       centre of curvature, where the distances tie to fourth order; on a face of a domain
-      box, the curvature along the face; none at a corner or an end); or
-    * the projection converges to a distinct local footpoint, resolvable from θ: ``D`` rises
-      between them, ``λ_min(∇²D) |φ − θ|²`` above round-off (near a centre of curvature
-      ``D`` is so flat that the solver stops anywhere in θ's own basin).
+      box, the curvature along the face; none at a corner or an end).
     """
     t = np.broadcast_to(np.asarray(t, dtype=float), theta.shape[:1])
     c = normal_lift(f, theta, t)
-    # p(θ) itself is at distance t: the search needs to look no farther
-    res = project(f, c, on_failure="ignore", distance_bound=(t * (1.0 + 1e-12)) ** 2)
-    fp = res.theta.reshape(theta.shape)
-    tol = _THETA_TOL * (1.0 + np.abs(theta).max(axis=1))
-    gap = np.linalg.norm(fp - theta, axis=1)
-    second = np.asarray(res.second).reshape(theta.shape)
-    near_second = res.ambiguous & (np.linalg.norm(np.nan_to_num(second - theta, nan=np.inf),
-                                                  axis=1) <= tol)
+    # p(θ) is a stationary point of the distance from c, at distance t: only other basins
+    # can be nearer, and only they are refined (θ's own, within two grid cells, is not)
+    cert = _certify(f, c, theta, resolution=None, rtol=1e-13, ambiguity_tol=0.0, coarsen=False)
     scale = _ROUNDOFF * (1.0 + t + np.abs(c).max(axis=1))
-    inside = res.distance < t - scale
-    moved = res.converged & (gap > tol) & ~near_second
-    if np.any(moved):
-        d = f.dim
-        _, g, H = f.evaluate(fp[moved], 2)
-        M = np.eye(d) + g[:, :, None] * g[:, None, :] + (res.height[moved] - c[moved, d])[:, None,
-                                                                                         None] * H
-        lam = np.linalg.eigvalsh(M)[:, 0]
-        moved[moved] = lam * gap[moved] ** 2 > scale[moved] * (1.0 + t[moved])
+    inside = ~cert.certified & (cert.distance < t - scale)
     focal = t * _focal_curvature(f, theta) > 1.0 + 4e-16
-    return ~(inside | moved | focal)
+    return ~(inside | focal)
 
 
 def _focal_curvature(f: Function, theta: np.ndarray) -> np.ndarray:
