@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ACTIVATIONS", "activate"]
+__all__ = ["ACTIVATIONS", "activate", "second_derivative"]
 
 #: the activations an MLP accepts
 ACTIVATIONS = ("tanh", "relu", "gelu")
@@ -27,8 +27,15 @@ def _tanh(xp, z, order):
     t = xp.tanh(z)
     if order == 0:
         return t, None, None
-    d1 = 1.0 - t * t
-    return t, d1, (-2.0 * t * d1 if order > 1 else None)
+    d1 = t * t
+    d1 *= -1.0
+    d1 += 1.0                                  # 1 − t², in place: bit for bit the same
+    return t, d1, (_tanh_d2(t, d1) if order > 1 else None)
+
+
+def _tanh_d2(t, d1):
+    """``φ'' = −2 φ φ'`` of tanh from ``φ = t`` and ``φ' = d1``."""
+    return -2.0 * t * d1
 
 
 def _relu(xp, z, order):
@@ -93,3 +100,40 @@ def activate(name: str, xp: Any, z: Any, order: int = 0):
     if name not in _TABLE:
         raise ValueError(f"unknown activation {name!r}; choose one of {ACTIVATIONS}")
     return _TABLE[name](xp, z, int(order))
+
+
+def second_derivative(name: str, xp: Any, z: Any, value: Any, d1: Any):
+    """``φ''(z)`` when ``φ(z)`` and ``φ'(z)`` are already known.
+
+    The same numbers as ``activate(name, xp, z, 2)[2]``; for ``tanh`` (``φ'' = −2 φ φ'``) from
+    the known values, without a second ``tanh`` of ``z``.
+
+    Parameters
+    ----------
+    name : {"tanh", "relu", "gelu"}
+    xp : array namespace
+    z : array
+        Pre-activations.
+    value, d1 : array
+        ``φ(z)`` and ``φ'(z)`` (from :func:`activate`).
+
+    Returns
+    -------
+    d2 : array
+        ``φ''(z)``.
+
+    See Also
+    --------
+    activate
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.array([-0.5, 2.0])
+    >>> a, d1, d2 = activate("tanh", np, z, order=2)
+    >>> bool(np.all(second_derivative("tanh", np, z, a, d1) == d2))
+    True
+    """
+    if name == "tanh":
+        return _tanh_d2(value, d1)
+    return activate(name, xp, z, 2)[2]
