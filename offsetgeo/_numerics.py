@@ -361,11 +361,12 @@ def row_dot(a, b):
     return xp.sum(a * b, axis=-1)
 
 
-def sherman_morrison(G, r):
+def sherman_morrison(G, r, gg=None):
     """``(I + G Gᵀ)⁻¹ r`` per row by the Sherman–Morrison formula, O(d).
 
     ``G``, ``r`` of shape (..., d). Minus this is the Gauss–Newton direction of the
-    footpoint problem (``I + G Gᵀ`` is the Gauss–Newton matrix of ``D/2``).
+    footpoint problem (``I + G Gᵀ`` is the Gauss–Newton matrix of ``D/2``). ``gg``: ``|G|²``
+    per row (shape ``(..., 1)``; a 0-d array for one row), where the caller already has it.
 
     Examples
     --------
@@ -374,7 +375,9 @@ def sherman_morrison(G, r):
     True
     """
     xp = array_namespace(G, r)
-    coef = xp.sum(G * r, axis=-1, keepdims=True) / (1.0 + xp.sum(G * G, axis=-1, keepdims=True))
+    if gg is None:
+        gg = xp.sum(G * G, axis=-1, keepdims=True)
+    coef = xp.sum(G * r, axis=-1, keepdims=True) / (1.0 + gg)
     return r - coef * G
 
 

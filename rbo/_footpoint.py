@@ -324,12 +324,13 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         if max_evals is not None and oracle.n >= max_evals:
             status = EVAL_CAP
             break
-        pn, aF, Gn = norm(phi), abs(float(F)), norm(G)
+        gg = xp.sum(G * G)                       # |G|², for |G| and every (I + G Gᵀ)⁻¹
+        pn, aF, Gn = norm(phi), abs(float(F)), float(xp.sqrt(gg))
         floor = 8.0 * eps * (pn + xn + (aF + ay) * Gn)
         noise = 16.0 * eps * (D + math.sqrt(D) * (pn + xn + aF + ay))
         at_floor = rn <= floor
         alpha = F - y
-        delta = -sherman_morrison(G, r)
+        delta = -sherman_morrison(G, r, gg)
         newton_dir, step = False, None
         # hvps the cap leaves, keeping one evaluation for the trial point
         room = 2 * d if max_evals is None else max_evals - oracle.n - 1
@@ -353,7 +354,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
                 forcing = max(min(math.sqrt(rn / scale), 0.5), 0.5 * max(goal, floor) / rn)
                 # CG on -r starts from the Gauss–Newton direction delta = M⁻¹(-r), |-r| = rn
                 step, k = conjugate_gradients(matvec, -r, min(forcing, 0.5), min(2 * d, room),
-                                              lambda v: sherman_morrison(G, v), precond_b=delta,
+                                              lambda v: sherman_morrison(G, v, gg), precond_b=delta,
                                               b_norm=rn)
                 cgits += k
                 rd = float(xp.sum(r * step))     # finite only if the step is
