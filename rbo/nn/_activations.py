@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ACTIVATIONS", "activate", "second_derivative"]
+__all__ = ["ACTIVATIONS", "activate"]
 
 #: the activations an MLP accepts
 ACTIVATIONS = ("tanh", "relu", "gelu")
@@ -103,37 +103,9 @@ def activate(name: str, xp: Any, z: Any, order: int = 0):
 
 
 def second_derivative(name: str, xp: Any, z: Any, value: Any, d1: Any):
-    """``φ''(z)`` when ``φ(z)`` and ``φ'(z)`` are already known.
-
-    The same numbers as ``activate(name, xp, z, 2)[2]``; for ``tanh`` (``φ'' = −2 φ φ'``) from
-    the known values, without a second ``tanh`` of ``z``.
-
-    Parameters
-    ----------
-    name : {"tanh", "relu", "gelu"}
-    xp : array namespace
-    z : array
-        Pre-activations.
-    value, d1 : array
-        ``φ(z)`` and ``φ'(z)`` (from :func:`activate`).
-
-    Returns
-    -------
-    d2 : array
-        ``φ''(z)``.
-
-    See Also
-    --------
-    activate
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> z = np.array([-0.5, 2.0])
-    >>> a, d1, d2 = activate("tanh", np, z, order=2)
-    >>> bool(np.all(second_derivative("tanh", np, z, a, d1) == d2))
-    True
-    """
+    """``φ''(z)`` given ``value = φ(z)`` and ``d1 = φ'(z)`` from :func:`activate`: the same
+    numbers as ``activate(name, xp, z, 2)[2]``, for ``tanh`` without a second ``tanh`` of ``z``
+    (``φ'' = −2 φ φ'``). Used by the R-operator of :mod:`rbo.nn._mlp`."""
     if name == "tanh":
         return _tanh_d2(value, d1)
     return activate(name, xp, z, 2)[2]
