@@ -25,8 +25,9 @@ This is exact (no finite differences).  An objective keeps the forward and backw
 the last point it evaluated; an ``hvp`` at that same point (the Newton–CG footpoint solver and
 Lanczos make many there) reuses it, with ``(δ_l W_lᵀ) ⊙ φ''(z_{l−1})`` formed at the first
 ``hvp`` and kept, and costs the R-forward and R-backward passes only: six matrix products per
-hidden-to-hidden layer where a gradient has three (about 1.5 gradients at width 128, 1.6 at
-256, ``benchmarks/bench_networks.py``); an ``hvp`` elsewhere recomputes the pass first.
+hidden-to-hidden layer where a gradient has three, about 1.4–1.5 gradients' time at widths 128
+and 256 (``benchmarks/bench_networks.py``, ``benchmarks/bench_netcost.py``); an ``hvp``
+elsewhere recomputes the pass first.
 """
 from __future__ import annotations
 
