@@ -9,7 +9,9 @@ MNIST-1D, MLP 40-128-128-10 (tanh), batch 128, a fresh minibatch per step, BLAS 
    authors' loop (K = 100), each
    trained from the same start on the same batches with the same budget of evaluations, in
    round-robin chunks (so load falls on all alike): evaluations and wall time per step, test
-   accuracy and train loss at the end.
+   accuracy and train loss at the end; and where each step's time goes: every objective is
+   wrapped in a clock (:class:`_Timed`) that times its ``value_and_grad`` and ``hvp`` calls,
+   so a step's time splits into gradients, HVPs and the rest (solver, optimizer, dispatch).
 2. The geometry of those RBO steps, on probe steps spread over each run: the relative residual
    ``|r|/|r_0|``, the error of the contact point against an exact projection of the same
    candidate centre (newton, ``tol=1e-10``, not timed, not charged), the normal condition
@@ -33,7 +35,7 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench_networks import _best_time        # benchmarks/ is on the path of a script
+from bench_networks import _best_times       # benchmarks/ is on the path of a script
 
 import rbo
 from rbo import CONTENDERS
@@ -48,6 +50,31 @@ def _problem(activation="tanh"):
     d = rbo.data.mnist1d()
     model = rbo.nn.mlp([40, 128, 128, 10], activation=activation)
     return d, model, model.minibatches(d.x_train, d.y_train, 128, seed=0)
+
+
+class _Timed:
+    """An objective whose ``value_and_grad`` and ``hvp`` calls are counted and timed into
+    ``clock`` (``{"grad": [calls, seconds], "hvp": [calls, seconds]}``)."""
+
+    def __init__(self, obj, clock):
+        self.obj, self.clock = obj, clock
+
+    def _add(self, kind, t0):
+        c = self.clock[kind]
+        c[0] += 1
+        c[1] += time.perf_counter() - t0
+
+    def value_and_grad(self, theta):
+        t0 = time.perf_counter()
+        out = self.obj.value_and_grad(theta)
+        self._add("grad", t0)
+        return out
+
+    def hvp(self, theta, v):
+        t0 = time.perf_counter()
+        out = self.obj.hvp(theta, v)
+        self._add("hvp", t0)
+        return out
 
 
 def _sgd_start(model, batches, steps=300):
@@ -102,7 +129,8 @@ def side_by_side(quick: bool):
         "rbo paper (K = 100, s = 1e-3)": rbo.rolling_ball(ETA, RHO, solver="paper"),
     }
     state = {k: o.init(theta0) for k, o in runs.items()}
-    acc = {k: dict(steps=0, evals=0, wall=0.0, worst=0, conv=0, probes=[]) for k in runs}
+    acc = {k: dict(steps=0, evals=0, wall=0.0, worst=0, conv=0, probes=[],
+                   clock={"grad": [0, 0.0], "hvp": [0, 0.0]}) for k in runs}
     chunk, n_probe = budget // 20, 25
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -112,8 +140,9 @@ def side_by_side(quick: bool):
                 while a["evals"] < (c + 1) * chunk:
                     obj = batches.sample(a["steps"])
                     before = state[k].params
+                    timed = _Timed(obj, a["clock"])
                     t0 = time.perf_counter()
-                    state[k], info = opt.update(state[k], obj, fresh=True)
+                    state[k], info = opt.update(state[k], timed, fresh=True)
                     a["wall"] += time.perf_counter() - t0
                     probe = (a["evals"] * n_probe) // budget != ((a["evals"] + info.evals) * n_probe) // budget
                     a["evals"] += info.evals
@@ -134,6 +163,19 @@ def side_by_side(quick: bool):
         tl, _ = model.evaluate(state[k].params, data.x_train, data.y_train)
         print(f"| {k} | {a['steps']} | {a['evals'] / a['steps']:.2f} | {a['worst']} | {1e3 * ms:.2f} | "
               f"{ms / sam_ms:.2f} | {a['conv']}/{a['steps']} | {tacc:.3f} | {tl:.4f} |")
+    print("\nWhere the time goes (the same steps, timed inside the objective): gradients and "
+          "HVPs per step and their mean cost in this run; `rest` = the step's time outside the "
+          "objective (solver, optimizer update, array dispatch); `evals × SAM` = the step's "
+          "gradient and HVP time alone against SAM's whole step.\n")
+    print("| optimizer | gradients/step | ms/gradient | HVPs/step | ms/HVP | ms/step | of which "
+          "evaluations | rest | evals × SAM |\n|---|---|---|---|---|---|---|---|---|")
+    for k, a in acc.items():
+        n = a["steps"]
+        (ng, tg), (nh, th) = a["clock"]["grad"], a["clock"]["hvp"]
+        ev = (tg + th) / n
+        print(f"| {k} | {ng / n:.2f} | {1e3 * tg / max(ng, 1):.3f} | {nh / n:.2f} | "
+              f"{1e3 * th / max(nh, 1):.3f} | {1e3 * a['wall'] / n:.2f} | {1e3 * ev:.2f} | "
+              f"{1e3 * (a['wall'] / n - ev):.2f} | {ev / sam_ms:.2f} |")
     obj, v = batches.sample(0), np.ones_like(theta0)
     points, k = [theta0, state[sam].params], [0]
 
@@ -141,13 +183,13 @@ def side_by_side(quick: bool):
         k[0] ^= 1
         obj.value_and_grad(points[k[0]])
 
-    t_grad = _best_time(grad_new_point)
-    t_hvp = _best_time(lambda: obj.hvp(points[k[0]], v))   # at the last gradient's point (CG)
-    print(f"\nIn the same run: one value_and_grad at a new point {1e3 * t_grad:.2f} ms, one exact "
-          f"hvp at the last gradient's point (as in CG) {1e3 * t_hvp:.2f} ms ({t_hvp / t_grad:.2f} "
-          f"gradients). SAM's step is 2 gradients: 2× its time is 4 gradients, so an RBO step "
-          f"(a gradient at θ_t, one at the new point) fits {2 * t_grad / t_hvp:.1f} hvps and no "
-          "second iteration.")
+    # an even number of gradients per repeat: the hvp is at the last gradient's point (CG)
+    t_grad, t_hvp = _best_times([grad_new_point, lambda: obj.hvp(points[k[0]], v)])
+    print(f"\nIn the same run, alone (best of 7 × 30 calls, interleaved): one value_and_grad at a "
+          f"new point {1e3 * t_grad:.2f} ms, one exact hvp at the last gradient's point (as in CG) "
+          f"{1e3 * t_hvp:.2f} ms ({t_hvp / t_grad:.2f} gradients). SAM's step is 2 gradients: 2× "
+          f"its time is 4 gradients, so an RBO step (a gradient at θ_t, one at the new point) fits "
+          f"{2 * t_grad / t_hvp:.1f} hvps and no second iteration.")
     print(f"\n## 2. Geometry of those RBO steps ({n_probe} probes spread over each run; median / max)\n")
     print("`rel` = |r|/|r_0| (|r_0| = η s²|g|); `err` = |θ_{t+1} − θ*|/|θ* − θ_t| against the exact "
           "projection θ* of the same candidate centre c̃; `off` = |P_T(c̃ − p)|/ρ and `sin` = "

@@ -361,11 +361,12 @@ def row_dot(a, b):
     return xp.sum(a * b, axis=-1)
 
 
-def sherman_morrison(G, r):
+def sherman_morrison(G, r, gg=None):
     """``(I + G Gᵀ)⁻¹ r`` per row by the Sherman–Morrison formula, O(d).
 
     ``G``, ``r`` of shape (..., d). Minus this is the Gauss–Newton direction of the
-    footpoint problem (``I + G Gᵀ`` is the Gauss–Newton matrix of ``D/2``).
+    footpoint problem (``I + G Gᵀ`` is the Gauss–Newton matrix of ``D/2``). ``gg``: ``|G|²``
+    per row (shape ``(..., 1)``; a 0-d array for one row), where the caller already has it.
 
     Examples
     --------
@@ -374,7 +375,9 @@ def sherman_morrison(G, r):
     True
     """
     xp = array_namespace(G, r)
-    coef = xp.sum(G * r, axis=-1, keepdims=True) / (1.0 + xp.sum(G * G, axis=-1, keepdims=True))
+    if gg is None:
+        gg = xp.sum(G * G, axis=-1, keepdims=True)
+    coef = xp.sum(G * r, axis=-1, keepdims=True) / (1.0 + gg)
     return r - coef * G
 
 
@@ -470,11 +473,14 @@ def psb_update(B, s, w_rhs):
     return xp.where(xp.reshape(ss > 0, (-1, 1, 1)), B + upd, B)
 
 
-def conjugate_gradients(matvec, b, rtol, maxiter, precond):
+def conjugate_gradients(matvec, b, rtol, maxiter, precond, *, precond_b=None, b_norm=None):
     """Preconditioned conjugate gradients for ``J u = b`` (``J`` symmetric, ``b`` of shape (d,),
     any array namespace). Stops at ``|res| ≤ rtol |b|``, or on non-positive curvature with the
     last iterate (at the first iteration: the preconditioned right-hand side ``M⁻¹ b``, here
     the Gauss–Newton direction).
+
+    ``precond_b``, ``b_norm``: ``precond(b)`` and ``|b|`` where the caller already has them
+    (the footpoint Newton does), so they are not computed again.
 
     Returns
     -------
@@ -492,10 +498,10 @@ def conjugate_gradients(matvec, b, rtol, maxiter, precond):
     xp = array_namespace(b)
     u = xp.zeros_like(b)
     res = b
-    z = precond(res)
+    z = precond(res) if precond_b is None else precond_b
     p = z
     rr = float(xp.sum(res * z))
-    bn = float(xp.sqrt(xp.sum(b * b)))
+    bn = float(xp.sqrt(xp.sum(b * b))) if b_norm is None else float(b_norm)
     k = 0
     for k in range(1, maxiter + 1):
         Jp = matvec(p)
@@ -503,7 +509,7 @@ def conjugate_gradients(matvec, b, rtol, maxiter, precond):
         if not pJp > 0.0:
             return (z if k == 1 else u), k
         a = rr / pJp
-        u = u + a * p
+        u += a * p
         res = res - a * Jp
         if float(xp.sqrt(xp.sum(res * res))) <= rtol * bn:
             break

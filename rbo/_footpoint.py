@@ -192,7 +192,8 @@ class ObjectiveOracle:
         """``∇²F(φ) v`` (``G = ∇F(φ)``, for the forward difference)."""
         self.n += 1
         if self.exact_hvp:
-            return self.lam * self.obj.hvp(phi, v)
+            hv = self.obj.hvp(phi, v)
+            return hv if self.lam == 1.0 else self.lam * hv
         vn = norm(v)
         if vn == 0.0:
             return v
@@ -307,10 +308,13 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
     phi = theta0
     if F is None:
         F, G = oracle.point(phi)
-    r = residual(phi, x, y, F, G)
+    dx = phi - x
+    r = (F - y) * G
+    r += dx                                      # residual(phi, x, y, F, G), in place
     rn = norm(r)
     goal = max(tol, rtol * rn)
-    D = float(xp.sum((phi - x) ** 2) + (F - y) ** 2)
+    dxx = xp.sum(dx * dx)                        # |φ − x|², kept for D and the CG scale
+    D = float(dxx + (F - y) ** 2)
     iters = backs = cgits = 0
     status = MAX_ITER
     for _ in range(max_iter):
@@ -320,12 +324,13 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         if max_evals is not None and oracle.n >= max_evals:
             status = EVAL_CAP
             break
-        pn, aF, Gn = norm(phi), abs(float(F)), norm(G)
+        gg = xp.sum(G * G)                       # |G|², for |G| and every (I + G Gᵀ)⁻¹
+        pn, aF, Gn = norm(phi), abs(float(F)), float(xp.sqrt(gg))
         floor = 8.0 * eps * (pn + xn + (aF + ay) * Gn)
         noise = 16.0 * eps * (D + math.sqrt(D) * (pn + xn + aF + ay))
         at_floor = rn <= floor
         alpha = F - y
-        delta = -sherman_morrison(G, r)
+        delta = -sherman_morrison(G, r, gg)
         newton_dir, step = False, None
         # hvps the cap leaves, keeping one evaluation for the trial point
         room = 2 * d if max_evals is None else max_evals - oracle.n - 1
@@ -337,17 +342,24 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
                 with np.errstate(all="ignore"):
                     step = solve_small(M[None, ...], -r[None, ...])[0, ...]
                 good = bool(positive_definite(M[None, ...])[0]) and bool(xp.all(xp.isfinite(step)))
+                rd = float(xp.sum(r * step)) if good else math.nan
             else:
-                def matvec(v):
-                    return v + G * xp.sum(G * v) + alpha * oracle.hvp(phi, G, v)
+                def matvec(v):                   # v + G (G·v) + α ∇²F v, summed in place
+                    Jv = G * xp.sum(G * v)
+                    Jv += v
+                    Jv += alpha * oracle.hvp(phi, G, v)
+                    return Jv
 
-                scale = 1.0 + norm(phi - x) + abs(float(alpha)) * Gn
+                scale = 1.0 + math.sqrt(float(dxx)) + abs(float(alpha)) * Gn
                 forcing = max(min(math.sqrt(rn / scale), 0.5), 0.5 * max(goal, floor) / rn)
+                # CG on -r starts from the Gauss–Newton direction delta = M⁻¹(-r), |-r| = rn
                 step, k = conjugate_gradients(matvec, -r, min(forcing, 0.5), min(2 * d, room),
-                                              lambda v: sherman_morrison(G, v))
+                                              lambda v: sherman_morrison(G, v, gg), precond_b=delta,
+                                              b_norm=rn)
                 cgits += k
-                good = bool(xp.all(xp.isfinite(step)))
-            rd = float(xp.sum(r * step)) if good else math.nan
+                rd = float(xp.sum(r * step))     # finite only if the step is
+                if not (math.isfinite(rd) or bool(xp.all(xp.isfinite(step)))):
+                    rd = math.nan
             if rd < 0:
                 delta, newton_dir = step, True
         elif mix is not None:
@@ -371,9 +383,11 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         while True:
             trial = phi + delta if t == 1.0 else phi + t * delta
             F_t, G_t = oracle.point(trial)
-            dx = trial - x
-            D_t = float(xp.sum(dx * dx) + (F_t - y) ** 2)
-            r_t = dx + (F_t - y) * G_t
+            dx_t = trial - x
+            dxx_t = xp.sum(dx_t * dx_t)
+            D_t = float(dxx_t + (F_t - y) ** 2)
+            r_t = (F_t - y) * G_t
+            r_t += dx_t
             rn_t = norm(r_t)
             fine = math.isfinite(D_t)
             armijo = fine and D_t <= D + 2e-4 * t * slope and -2.0 * t * slope > noise
@@ -392,7 +406,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
             if secant:
                 B = psb_update(B[None, ...], (trial - phi)[None, ...], (G_t - G)[None, ...])[0, ...]
             refresh = not (newton_dir and t == 1.0 and rn_t <= reuse_ratio * rn)
-        phi, F, G, r, rn, D = trial, F_t, G_t, r_t, rn_t, D_t
+        phi, F, G, r, rn, D, dxx = trial, F_t, G_t, r_t, rn_t, D_t, dxx_t
     else:
         status = CONVERGED if rn <= goal else MAX_ITER
     return phi, F, G, B, rn, goal, status, iters, backs, cgits

@@ -123,7 +123,7 @@ class Counting:
     """Counts the calls an optimizer makes (independent of the solvers' own bookkeeping)."""
 
     def __init__(self, obj, with_hvp=True):
-        self.obj, self.n = obj, 0
+        self.obj, self.n, self.n_grad = obj, 0, 0
         if with_hvp:
             self.hvp = self._hvp
         else:
@@ -131,6 +131,7 @@ class Counting:
 
     def value_and_grad(self, t):
         self.n += 1
+        self.n_grad += 1
         return self.obj.value_and_grad(t)
 
     def _hvp(self, t, v):

@@ -278,3 +278,23 @@ def test_rbo_step_count_is_every_oracle_call(solver):
         c = Counting(obj)
         state, info = opt.update(state, c, fresh=True)
         assert info.evals == c.n >= 2 and info.converged
+
+
+def test_every_hvp_of_an_rbo_step_reuses_the_pass_of_the_last_gradient(monkeypatch):
+    # Newton–CG asks for hvps at the current contact point, which is always the point of the
+    # objective's last value_and_grad (θ_t, or the last accepted trial point): each hvp must
+    # cost the R-passes only, never a forward and backward pass of its own
+    model, obj, theta = small_net()
+    passes = []
+    full_pass = rbo.nn.MLP._full_pass
+    monkeypatch.setattr(rbo.nn.MLP, "_full_pass",
+                        lambda self, *a: passes.append(1) or full_pass(self, *a))
+    opt = rbo.rolling_ball(2.0, 0.3, rtol=1e-6, dense_max=0)     # CG path, several iterations
+    state, hvps = opt.init(theta), 0
+    for _ in range(3):
+        c = Counting(rbo.nn.NetObjective(model, obj.x, obj.targets))   # nothing cached yet
+        passes.clear()
+        state, info = opt.update(state, c, fresh=True)
+        assert len(passes) == c.n_grad and info.converged
+        hvps += c.n - c.n_grad
+    assert hvps >= 6

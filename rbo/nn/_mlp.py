@@ -23,8 +23,11 @@ at ``ε = 0``, with ``v = (V_l, c_l)``::
 
 This is exact (no finite differences).  An objective keeps the forward and backward pass of
 the last point it evaluated; an ``hvp`` at that same point (the Newton–CG footpoint solver and
-Lanczos make many there) reuses it and costs about two gradients, an ``hvp`` elsewhere
-recomputes the pass first.
+Lanczos make many there) reuses it, with ``(δ_l W_lᵀ) ⊙ φ''(z_{l−1})`` formed at the first
+``hvp`` and kept, and costs the R-forward and R-backward passes only: six matrix products per
+hidden-to-hidden layer where a gradient has three, about 1.4–1.5 gradients' time at widths 128
+and 256 (``benchmarks/bench_networks.py``, ``benchmarks/bench_netcost.py``); an ``hvp``
+elsewhere recomputes the pass first.
 """
 from __future__ import annotations
 
@@ -33,10 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import device
 
+from .._compat import array_namespace
 from ..data import batch_indices
-from ._activations import ACTIVATIONS, activate
+from ._activations import ACTIVATIONS, activate, second_derivative
 
 __all__ = ["MLP", "NetObjective", "NetMinibatches", "mlp", "logistic", "LOSSES", "INITS"]
 
@@ -49,7 +53,7 @@ INITS = {"tanh": "glorot_uniform", "relu": "he_normal", "gelu": "he_normal"}
 @dataclass
 class _Pass:
     """One forward and backward pass at ``theta`` (to ``δ``), kept for gradients and
-    Hessian-vector products; the gradient and ``φ''`` are filled when first needed."""
+    Hessian-vector products; the gradient and ``curv`` are filled when first needed."""
 
     theta: Any
     weights: list         # W_l
@@ -60,7 +64,7 @@ class _Pass:
     deltas: list          # δ_l = ∂loss/∂z_l
     probs: Any            # softmax of the outputs (cross-entropy), else None
     value: Any
-    d2: Optional[list] = None    # φ''(z_l), hidden layers
+    curv: Optional[list] = None  # (δ_{l+1} W_{l+1}ᵀ) ⊙ φ''(z_l), hidden layers (for hvps)
     grad: Any = None
 
 
@@ -145,8 +149,11 @@ class MLP:
         >>> [(W.shape, b.shape) for W, b in mlp([3, 2, 1]).unflatten(np.zeros(11))]
         [((3, 2), (2,)), ((2, 1), (1,))]
         """
-        xp = array_namespace(theta)
         self._check_theta(theta)
+        return self._views(array_namespace(theta), theta)
+
+    def _views(self, xp, theta) -> list:
+        """:meth:`unflatten` of a checked vector."""
         return [(xp.reshape(theta[w:b_], (a, n)), theta[b_:e]) for w, b_, e, a, n in self._slices()]
 
     def _check_theta(self, theta):
@@ -264,11 +271,12 @@ class MLP:
     def _forward(self, theta, X, order: int):
         """Outputs and, for ``order ≥ 1``, what backpropagation needs."""
         xp = array_namespace(theta)
-        layers = self.unflatten(theta)
+        layers = self._views(xp, theta)
         acts, pre, d1 = [X], [], []
         a = X
         for l, (W, b) in enumerate(layers):
-            z = a @ W + b
+            z = a @ W
+            z += b
             if l == len(layers) - 1:
                 return layers, acts, pre, d1, z
             a, g1, _ = activate(self.activation, xp, z, min(order, 1))
@@ -322,18 +330,23 @@ class MLP:
         return ps.grad
 
     def _hvp(self, ps: _Pass, v):
-        """``H v`` by the R-operator from a pass at θ (module docstring)."""
+        """``H v`` by the R-operator from a pass at θ (module docstring).
+
+        Sums are accumulated in place, in the order of the formulas (the same numbers as
+        the expressions written out)."""
         xp = array_namespace(v)
-        vl = self.unflatten(v)
+        vl = self._views(xp, v)
         L = len(vl)
-        if ps.d2 is None:
-            ps.d2 = [activate(self.activation, xp, z, 2)[2] for z in ps.pre]
+        if ps.curv is None:
+            ps.curv = [ps.back[l + 1] * second_derivative(self.activation, xp, z, a, g1)
+                       for l, (z, a, g1) in enumerate(zip(ps.pre, ps.acts[1:], ps.d1))]
         # forward: R z_l, R a_{l+1}
         rz, ra = [None] * L, [None] * L
         for l, (V, c) in enumerate(vl):
-            rz[l] = ps.acts[l] @ V + c
+            rz[l] = ps.acts[l] @ V
+            rz[l] += c
             if l > 0:
-                rz[l] = rz[l] + ra[l] @ ps.weights[l]
+                rz[l] += ra[l] @ ps.weights[l]
             if l < L - 1:
                 ra[l + 1] = ps.d1[l] * rz[l]
         B = ps.acts[0].shape[0]
@@ -347,13 +360,15 @@ class MLP:
             V = vl[l][0]
             rgW = ps.acts[l].T @ rdelta
             if l > 0:
-                rgW = rgW + ra[l].T @ ps.deltas[l]
+                rgW += ra[l].T @ ps.deltas[l]
             if self.weight_decay:
-                rgW = rgW + self.weight_decay * V
+                rgW += self.weight_decay * V
             parts[l] = (xp.reshape(rgW, (-1,)), xp.sum(rdelta, axis=0))
-            if l > 0:
-                rdelta = ((rdelta @ ps.weights[l].T + ps.deltas[l] @ V.T) * ps.d1[l - 1]
-                          + ps.back[l] * ps.d2[l - 1] * rz[l - 1])
+            if l > 0:     # (Rδ_l W_lᵀ + δ_l V_lᵀ) ⊙ φ'(z_{l−1}) + curv_{l−1} ⊙ R z_{l−1}
+                rdelta = rdelta @ ps.weights[l].T
+                rdelta += ps.deltas[l] @ V.T
+                rdelta *= ps.d1[l - 1]
+                rdelta += ps.curv[l - 1] * rz[l - 1]
         return xp.concat([part for pair in parts for part in pair])
 
     # -- evaluation ------------------------------------------------------------------------
