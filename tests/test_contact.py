@@ -151,6 +151,17 @@ def test_a_start_outside_the_ball_is_pulled_in_first():
     assert np.all(value <= offset_height(f, x[:, 0], 0.3) + 1e-14)
 
 
+def _same_samples(f, x, rho, m, every):
+    """The kernel keeps the samples the array code keeps, in the same order."""
+    u, inside = _grid_offsets(f.dim, m)
+    lo, hi = _domain_box(f)
+    got = sample_branches(f.tape(0), x, rho, u, inside, m, lo, hi, every, _MAX_BRANCHES)
+    want = _sample_branches_arrays(f, x, rho, u, inside, m, every)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    return got
+
+
 @ASCENT
 @given(expr=functions_1d(), seed=st.integers(0, 2**16), every=st.booleans(),
        boxed=st.booleans())
@@ -159,14 +170,7 @@ def test_sampled_branches_are_the_array_codes_1d(expr, seed, every, boxed):
     domain box (samples clipped onto its ends count once)."""
     f = Function(expr, domain=(-1.0, 1.5) if boxed else None)
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-1.5, 2.0, (30, 1))
-    rho = rng.uniform(0.05, 2.0, 30)
-    u, inside = _grid_offsets(1, 257)
-    lo, hi = _domain_box(f)
-    got = sample_branches(f.tape(0), x, rho, u, inside, 257, lo, hi, every, _MAX_BRANCHES)
-    want = _sample_branches_arrays(f, x, rho, u, inside, 257, every)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    _same_samples(f, rng.uniform(-1.5, 2.0, (30, 1)), rng.uniform(0.05, 2.0, 30), 257, every)
 
 
 @ASCENT
@@ -176,14 +180,7 @@ def test_sampled_branches_are_the_array_codes_2d(expr, seed, every, boxed):
     f = Function(expr.replace("x", "x0").replace("y", "x1").replace("ex0p", "exp"),
                  domain=[(-1.0, 1.0), (-0.5, 1.5)] if boxed else None)
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-1.5, 1.5, (12, 2))
-    rho = rng.uniform(0.1, 1.5, 12)
-    u, inside = _grid_offsets(2, 25)
-    lo, hi = _domain_box(f)
-    got = sample_branches(f.tape(0), x, rho, u, inside, 25, lo, hi, every, _MAX_BRANCHES)
-    want = _sample_branches_arrays(f, x, rho, u, inside, 25, every)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    _same_samples(f, rng.uniform(-1.5, 1.5, (12, 2)), rng.uniform(0.1, 1.5, 12), 25, every)
 
 
 def test_sampling_where_f_is_not_finite_is_reported_by_name():
@@ -199,11 +196,6 @@ def test_sampled_branches_keep_the_runner_up_within_the_margin():
     margin ½|Δ²F| on some rows: both are kept, by both codes, on the same rows."""
     f = Function("exp(-x**2)*cos(3*x)")
     x = (1.0599206670815466 + np.linspace(-2e-3, 2e-3, 81))[:, None]
-    rho = np.full(81, 0.7)
-    u, inside = _grid_offsets(1, 257)
-    got = sample_branches(f.tape(0), x, rho, u, inside, 257, None, None, False, _MAX_BRANCHES)
-    want = _sample_branches_arrays(f, x, rho, u, inside, 257, False)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    got = _same_samples(f, x, np.full(81, 0.7), 257, False)
     per_row = np.bincount(got[0], minlength=81)
     assert 0 < np.sum(per_row == 2) < 81      # the margin decides, differently across rows
