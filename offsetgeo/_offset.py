@@ -58,6 +58,12 @@ def _domain_box(f: Function):
     return (None, None) if f.domain is None else (f.domain[:, 0], f.domain[:, 1])
 
 
+def _compiled(f: Function) -> bool:
+    """Whether the contact kernels of :mod:`offsetgeo._contact` serve ``f`` (an expression in
+    d ≤ 2); callables and d ≥ 3 run the array code."""
+    return f.dim in KERNEL_DIMS and f.tape(0) is not None
+
+
 def _radii(rho, n: int) -> np.ndarray:
     """``rho`` (a scalar, or one radius per row) as an array of ``n`` radii."""
     return np.broadcast_to(np.asarray(rho, dtype=float), (n,))
@@ -88,15 +94,13 @@ def _branches(f: Function, x: np.ndarray, rho, samples, *, every: bool = False):
     u, inside = _grid_offsets(d, m)
     lo, hi = _domain_box(f)
     found = None
-    if d in KERNEL_DIMS and f.tape(0) is not None:
+    if _compiled(f):
         found = sample_branches(f.tape(0), x, rho, u, inside, m, lo, hi, every, _MAX_BRANCHES)
     if found is None:   # callables, d ≥ 3, or f not finite in a ball (reported there)
         found = _sample_branches_arrays(f, x, rho, u, inside, m, every)
     owner, idx = found
-    phi0 = x[owner] + rho[owner, None] * u[idx]
-    if lo is not None:
-        phi0 = np.clip(phi0, lo, hi)
-    value, phi = _ascend(f, x[owner], phi0, rho[owner])
+    # the samples' points; _ascend clips them into the domain box, as the search did
+    value, phi = _ascend(f, x[owner], x[owner] + rho[owner, None] * u[idx], rho[owner])
     return owner, phi, value
 
 
@@ -186,7 +190,7 @@ def _ascend(f: Function, x: np.ndarray, phi: np.ndarray, rho, iters: int = 60):
     lo, hi = _domain_box(f)
     if lo is not None:
         phi = np.clip(phi, lo, hi)
-    if d in KERNEL_DIMS and f.tape(0) is not None:
+    if _compiled(f):
         return ascend_tapes(f.tape(0), f.tape(2), x, phi, rho, lo, hi, iters)
     return _ascend_arrays(f, x, phi, rho, iters)
 

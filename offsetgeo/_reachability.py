@@ -31,8 +31,9 @@ _THETA_TOL = 1e-7
 _ROUNDOFF = 1e-14
 
 
-def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
-    """Whether p(θ) is a nearest graph point of c = p(θ) + t n(θ) (the ball of radius t is free).
+def _touches(f: Function, theta: np.ndarray, t, kappa=None) -> np.ndarray:
+    """Whether p(θ) is a nearest graph point of c = p(θ) + t n(θ) (the ball of radius t is free);
+    ``kappa``: :func:`_focal_curvature` at θ, if the caller has it.
 
     The ball is blocked when
 
@@ -52,8 +53,8 @@ def _touches(f: Function, theta: np.ndarray, t) -> np.ndarray:
     cert = _certify(f, c, theta, resolution=None, rtol=1e-13, ambiguity_tol=0.0, coarsen=False)
     scale = _ROUNDOFF * (1.0 + t + np.abs(c).max(axis=1))
     inside = ~cert.certified & (cert.distance < t - scale)
-    focal = t * _focal_curvature(f, theta) > 1.0 + 4e-16
-    return ~(inside | focal)
+    kappa = _focal_curvature(f, theta) if kappa is None else kappa
+    return ~(inside | (t * kappa > 1.0 + 4e-16))
 
 
 def _focal_curvature(f: Function, theta: np.ndarray) -> np.ndarray:
@@ -155,11 +156,11 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     capped = np.flatnonzero(cap < t_max)
     exact = np.zeros(n, dtype=bool)
     if capped.size:                           # t* ≤ 1/κ_max: the radius of curvature first
-        exact[capped] = _touches(f, theta[capped], cap[capped])
+        exact[capped] = _touches(f, theta[capped], cap[capped], kappa[capped])
         lo[capped], hi[capped] = np.where(exact[capped], cap[capped], 0.0), cap[capped]
     active = np.flatnonzero(cap >= t_max)
     while active.size:                       # grow the bracket geometrically, up to t_max
-        ok = _touches(f, theta[active], hi[active])
+        ok = _touches(f, theta[active], hi[active], kappa[active])
         grow = active[ok]
         lo[grow] = hi[grow]
         unbounded[grow[hi[grow] >= t_max]] = True          # free up to t_max itself
@@ -168,7 +169,7 @@ def max_ball_radius(f, thetas, *, t_max=1e3, rtol=1e-13):
     active = np.flatnonzero(~unbounded & ~exact)
     while active.size:
         mid = 0.5 * (lo[active] + hi[active])
-        ok = _touches(f, theta[active], mid)
+        ok = _touches(f, theta[active], mid, kappa[active])
         lo[active[ok]] = mid[ok]
         hi[active[~ok]] = mid[~ok]
         active = active[(hi[active] - lo[active]) > rtol * hi[active]]
