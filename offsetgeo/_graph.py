@@ -11,10 +11,12 @@ division by ``|g|``) they are the ordinary eigenvalues of ``A H A / s``; in one 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from array_api_compat import array_namespace
 
 from ._function import Function, as_function
+from ._numerics import array_namespace, row_dot
 from ._validation import as_thetas, check_in_box, check_positive, check_side
 
 __all__ = ["normal_point", "normal_lift", "principal_curvatures", "curvatures_from_derivatives",
@@ -50,10 +52,15 @@ def normal_point(thetas, values, grads, t):
     [[0.0, 1.5]]
     """
     xp = array_namespace(thetas, grads)
-    a = xp.max(xp.abs(grads), axis=-1) if grads.shape[-1] else xp.zeros(grads.shape[:-1])
-    m = xp.where(a > 1.0, a, xp.ones_like(a))      # scale: |∇f|² overflows past 1e154
-    u = grads / m[..., None]
-    s = m * xp.sqrt((1.0 / m) * (1.0 / m) + xp.sum(u * u, axis=-1))
+    with np.errstate(over="ignore"):               # an overflow takes the scaled path below
+        gg = row_dot(grads, grads)
+    if bool(xp.all(gg < math.inf)):
+        s = xp.sqrt(1.0 + gg)
+    else:                                          # |∇f|² overflows past 1e154: scale first
+        a = xp.max(xp.abs(grads), axis=-1)
+        m = xp.where(a > 1.0, a, xp.ones_like(a))
+        u = grads / m[..., None]
+        s = m * xp.sqrt((1.0 / m) * (1.0 / m) + row_dot(u, u))
     step = t / s
     horizontal = thetas - step[..., None] * grads
     return xp.concat([horizontal, (values + step)[..., None]], axis=-1)

@@ -51,7 +51,7 @@ import numpy as np
 from array_api_compat import is_numpy_array
 
 from ._numerics import (array_namespace, conjugate_gradients, positive_definite,
-                        psb_update, sherman_morrison, smallest_eigenvalue, solve_small)
+                        psb_update, row_dot, sherman_morrison, smallest_eigenvalue, solve_small)
 from ._results import Result
 
 __all__ = ["newton_footpoint", "NewtonResult", "FunctionOracle", "STATUS"]
@@ -188,7 +188,7 @@ class _Rules:
     # -- residuals, round-off levels, stopping ------------------------------------------
 
     def norm(self, a):
-        return self.xp.sqrt(self.xp.sum(a * a, axis=-1))
+        return self.xp.sqrt(row_dot(a, a))
 
     def raw_residual(self, p, x, y, F, G):
         return (p - x) + (F - y)[:, None] * G
@@ -204,7 +204,8 @@ class _Rules:
         return ((p <= self.lo) & (r > 0)) | ((p >= self.hi) & (r < 0))
 
     def distance2(self, p, x, y, F):
-        return self.xp.sum((p - x) ** 2, axis=-1) + (F - y) ** 2
+        dx = p - x
+        return row_dot(dx, dx) + (F - y) ** 2
 
     def roundoff(self, D, pn, xn, F, y, G):
         """Round-off levels from ``|φ|``, ``|x|``: of ``|r|`` (its floor),
@@ -303,7 +304,7 @@ class _Rules:
                 pi, Gi, Gfi, ai = p[i, ...], G[i:i + 1, ...], Gf[i, ...], alpha[i]
 
                 def matvec(v, pi=pi, Gi=Gi, Gfi=Gfi, ai=ai):
-                    return v + Gfi * xp.sum(Gfi * v) + ai * self.oracle.hvp(pi[None, ...], Gi,
+                    return v + Gfi * row_dot(Gfi, v) + ai * self.oracle.hvp(pi[None, ...], Gi,
                                                                             v[None, ...])[0, ...]
 
                 rni = float(rn[i])
@@ -318,7 +319,7 @@ class _Rules:
             step = xp.stack(steps)
             hvps = xp.asarray(counts, dtype=xp.int64)
             good = xp.all(xp.isfinite(step), axis=1)
-        newton_dir = good & (xp.sum(r * xp.where(good[:, None], step, 0.0), axis=-1) < 0)
+        newton_dir = good & (row_dot(r, xp.where(good[:, None], step, 0.0)) < 0)
         if bool(xp.all(newton_dir)):
             return step, newton_dir, hvps
         return xp.where(newton_dir[:, None], step, -sherman_morrison(Gf, r)), newton_dir, hvps
@@ -347,7 +348,7 @@ class _Rules:
         cap = 2.0 * xp.sqrt(D)
         dn = self.norm(delta)
         shrink = xp.where((dn > cap) & (cap > 0), cap / xp.where(dn > 0, dn, 1.0), 1.0)
-        slope = xp.sum(r * delta, axis=-1) * shrink
+        slope = row_dot(r, delta) * shrink
         if escape is not None:
             slope = xp.where(escape, 0.0, slope)
         return delta * shrink[:, None], slope

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from array_api_compat import array_namespace
 
+from ._compat import array_namespace, norm
 from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule
 
@@ -90,7 +90,7 @@ def adamw(lr, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
         mhat = mu / (1.0 - b1 ** (t + 1))
         vhat = nu / (1.0 - b2 ** (t + 1))
         new = theta - eta * (mhat / (xp.sqrt(vhat) + eps) + weight_decay * theta)
-        info = StepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)), evals=1, lr=eta)
+        info = StepInfo(loss=float(f), grad_norm=norm(g), evals=1, lr=eta)
         return AdamWState(new, mu, nu, t + 1), info
 
     return Optimizer(init, update)

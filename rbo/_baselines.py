@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from ._compat import array_namespace
 
-from ._compat import like
+from ._compat import like, norm
 from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule, check_value
 
@@ -81,14 +81,13 @@ def sgd(lr, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
         return SGDState(theta0, xp.zeros_like(theta0), 0)
 
     def update(state, objective, *, fresh: bool = False):
-        xp = array_namespace(state.params)
         t = int(state.count)
         eta = check_value("lr", lr_s(t), t)
         f, g = _vg(objective, state.params)
         v = momentum * state.velocity + g
         step = g + momentum * v if nesterov else v
         new = SGDState(state.params - eta * step, v, t + 1)
-        return new, StepInfo(float(f), float(xp.linalg.vector_norm(g)), 1, lr=eta)
+        return new, StepInfo(float(f), norm(g), 1, lr=eta)
 
     return Optimizer(init, update)
 
@@ -149,13 +148,13 @@ def sam(lr, rho_sam: float = 0.05, normalize: bool = True) -> Optimizer:
         t = int(state.count)
         eta = check_value("lr", lr_s(t), t)
         f, g = _vg(objective, state.params)
-        gn = xp.linalg.vector_norm(g)
+        gn = norm(g)
         if not normalize:
             eps = rho_sam * g
         else:
-            eps = g * (rho_sam / gn) if float(gn) > 0 else xp.zeros_like(g)
+            eps = g * (rho_sam / gn) if gn > 0 else xp.zeros_like(g)
         _, g2 = _vg(objective, state.params + eps)
-        return SAMState(state.params - eta * g2, t + 1), StepInfo(float(f), float(gn), 2, lr=eta)
+        return SAMState(state.params - eta * g2, t + 1), StepInfo(float(f), gn, 2, lr=eta)
 
     return Optimizer(init, update)
 
@@ -226,7 +225,6 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
 
     def update(state, objective, *, fresh: bool = False):
         theta = state.params
-        xp = array_namespace(theta)
         t = int(state.count)
         eta = check_value("lr", lr_s(t), t)
         xi = np.random.default_rng([int(seed), t]).standard_normal((int(inner_steps), theta.shape[0]))
@@ -241,6 +239,6 @@ def entropy_sgd(lr, inner_lr: float = 0.1, gamma: float = 0.03, inner_steps: int
                 xprime = xprime + (math.sqrt(inner_lr) * noise) * like(xi[l], theta)
             mu = (1 - alpha) * mu + alpha * xprime
         new = EntropySGDState(theta - (eta * gamma) * (theta - mu), t + 1)
-        return new, StepInfo(float(f0), float(xp.linalg.vector_norm(g0)), int(inner_steps), lr=eta)
+        return new, StepInfo(float(f0), norm(g0), int(inner_steps), lr=eta)
 
     return Optimizer(init, update)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from array_api_compat import is_cupy_array
 
-from offsetgeo._numerics import array_namespace
+from offsetgeo._numerics import array_namespace, row_dot
 
 __all__ = ["array_namespace", "to_numpy", "like", "norm", "finfo_eps"]
 
@@ -46,8 +47,7 @@ def like(a: Any, ref: Any) -> Any:
 
 def norm(v) -> float:
     """Euclidean norm of a vector of any namespace, as a Python float."""
-    xp = array_namespace(v)
-    return float(xp.sqrt(xp.sum(v * v)))
+    return math.sqrt(float(row_dot(v, v)))
 
 
 def finfo_eps(xp, dtype) -> float:

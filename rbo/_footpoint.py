@@ -73,7 +73,7 @@ from ._compat import array_namespace
 from offsetgeo import certify_footpoints
 from offsetgeo import footpoint as global_footpoint
 from offsetgeo._newton import AT_FLOOR, CONVERGED, LINE_SEARCH_FAILED, MAX_ITER, STATUS
-from offsetgeo._numerics import (conjugate_gradients, positive_definite, psb_update,
+from offsetgeo._numerics import (conjugate_gradients, positive_definite, psb_update, row_dot,
                                  sherman_morrison, solve_small)
 from offsetgeo._results import Result
 from offsetgeo._validation import check_choice, check_count, check_positive
@@ -88,6 +88,7 @@ __all__ = ["SolveInfo", "Footpoint", "SOLVERS", "HESSIANS", "solve_footpoint", "
 SOLVERS = ("paper", "gauss-newton", "newton", "anderson", "exact")
 #: ``"anderson"``: how many past iterates the mixing uses
 ANDERSON_MEMORY = 5
+ANDERSON_STALL = 0.9
 #: status of a local solve stopped by ``max_evals`` (after those of :data:`offsetgeo._newton.STATUS`)
 EVAL_CAP = max(STATUS) + 1
 _MESSAGES = {**STATUS, EVAL_CAP: "stopped at max_evals evaluations"}
@@ -302,6 +303,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
     d = theta0.shape[0]
     newton = method == "newton"
     mix = _Anderson(ANDERSON_MEMORY) if method == "anderson" else None
+    stalls = 0
     secant = hessian == "secant"
     refresh = B is None
     ay, xn = abs(float(y)), norm(x)
@@ -313,7 +315,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
     r += dx                                      # residual(phi, x, y, F, G), in place
     rn = norm(r)
     goal = max(tol, rtol * rn)
-    dxx = xp.sum(dx * dx)                        # |φ − x|², kept for D and the CG scale
+    dxx = row_dot(dx, dx)                        # |φ − x|², kept for D and the CG scale
     D = float(dxx + (F - y) ** 2)
     iters = backs = cgits = 0
     status = MAX_ITER
@@ -324,7 +326,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         if max_evals is not None and oracle.n >= max_evals:
             status = EVAL_CAP
             break
-        gg = xp.sum(G * G)                       # |G|², for |G| and every (I + G Gᵀ)⁻¹
+        gg = row_dot(G, G)                       # |G|², for |G| and every (I + G Gᵀ)⁻¹
         pn, aF, Gn = norm(phi), abs(float(F)), float(xp.sqrt(gg))
         floor = 8.0 * eps * (pn + xn + (aF + ay) * Gn)
         noise = 16.0 * eps * (D + math.sqrt(D) * (pn + xn + aF + ay))
@@ -342,10 +344,10 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
                 with np.errstate(all="ignore"):
                     step = solve_small(M[None, ...], -r[None, ...])[0, ...]
                 good = bool(positive_definite(M[None, ...])[0]) and bool(xp.all(xp.isfinite(step)))
-                rd = float(xp.sum(r * step)) if good else math.nan
+                rd = float(row_dot(r, step)) if good else math.nan
             else:
                 def matvec(v):                   # v + G (G·v) + α ∇²F v, summed in place
-                    Jv = G * xp.sum(G * v)
+                    Jv = G * row_dot(G, v)
                     Jv += v
                     Jv += alpha * oracle.hvp(phi, G, v)
                     return Jv
@@ -357,21 +359,21 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
                                               lambda v: sherman_morrison(G, v, gg), precond_b=delta,
                                               b_norm=rn)
                 cgits += k
-                rd = float(xp.sum(r * step))     # finite only if the step is
+                rd = float(row_dot(r, step))     # finite only if the step is
                 if not (math.isfinite(rd) or bool(xp.all(xp.isfinite(step)))):
                     rd = math.nan
             if rd < 0:
                 delta, newton_dir = step, True
         elif mix is not None:
             step = mix.step(phi, delta)
-            rd = float(xp.sum(r * step))
+            rd = float(row_dot(r, step))
             if math.isfinite(rd) and rd < 0:
                 delta = step
             else:                                # not a descent direction: restart the mixing
                 mix.reset()
                 mix.step(phi, delta)
         if not newton_dir and delta is not step:
-            rd = float(xp.sum(r * delta))
+            rd = float(row_dot(r, delta))
         dn = norm(delta)
         cap = 2.0 * math.sqrt(D)
         shrink = cap / dn if (dn > cap and cap > 0) else 1.0
@@ -384,7 +386,7 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
             trial = phi + delta if t == 1.0 else phi + t * delta
             F_t, G_t = oracle.point(trial)
             dx_t = trial - x
-            dxx_t = xp.sum(dx_t * dx_t)
+            dxx_t = row_dot(dx_t, dx_t)
             D_t = float(dxx_t + (F_t - y) ** 2)
             r_t = (F_t - y) * G_t
             r_t += dx_t
@@ -402,6 +404,12 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         if not (armijo or flat):
             status = AT_FLOOR if at_floor else (EVAL_CAP if capped else LINE_SEARCH_FAILED)
             break
+        if mix is not None and (t < 1.0 or rn_t > ANDERSON_STALL * rn):
+            stalls += 1
+            if t < 1.0 or stalls >= 2:           # D is stiff here: Newton for the rest
+                mix, newton = None, True
+        elif mix is not None:
+            stalls = 0
         if newton and dense and B is not None:
             if secant:
                 B = psb_update(B[None, ...], (trial - phi)[None, ...], (G_t - G)[None, ...])[0, ...]

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
 
-from ._compat import array_namespace
+from ._compat import array_namespace, norm
 
 from offsetgeo import normal_point
+from offsetgeo._numerics import row_dot
 from offsetgeo._validation import check_choice, check_count
 
 from ._first_order import first_order_direction
@@ -63,7 +64,7 @@ def step_target(theta, F, G, lr, radius):
     centre = normal_point(theta, F, G, radius)
     eta = xp.asarray(lr, dtype=theta.dtype)
     x = centre[..., :-1] - eta[..., None] * G
-    y = centre[..., -1] - eta * xp.sum(G * G, axis=-1)
+    y = centre[..., -1] - eta * row_dot(G, G)
     return centre, x, y
 
 
@@ -225,7 +226,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
             if fo.valid:
                 new = RollingBallState(theta - eta * fo.direction, None, None, t + 1)
                 return new, BallStepInfo(
-                    loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
+                    loss=float(f), grad_norm=norm(g),
                     evals=evals + oracle.n, lr=eta, converged=fo.converged,
                     message=fo.message, residual=fo.residual, centre=centre, radius=rho,
                     rho_kappa=fo.rho_kappa)
@@ -238,7 +239,7 @@ def rolling_ball(lr, radius, solver: str = "newton", variant: str = "footpoint",
         message = fp.info.message
         if first_order:
             message = "; ".join(m for m in (fo.message, f"projected by {solver}", message) if m)
-        info = BallStepInfo(loss=float(f), grad_norm=float(xp.linalg.vector_norm(g)),
+        info = BallStepInfo(loss=float(f), grad_norm=norm(g),
                             evals=evals + fp.info.evals, lr=eta, converged=fp.info.converged,
                             message=message, residual=fp.info.residual,
                             centre=centre, radius=rho, certified=fp.info.certified,

@@ -52,7 +52,7 @@ from offsetgeo._results import Result
 from offsetgeo._validation import check_count, check_failure_policy
 from offsetgeo.exceptions import ConvergenceError, NonConvergenceWarning
 
-from ._compat import array_namespace, to_numpy
+from ._compat import array_namespace, norm, to_numpy
 
 from ._optimizer import BallStepInfo
 
@@ -239,7 +239,7 @@ def run(objective, optimizer, theta0, steps: int, *, callback: Optional[Callable
                 message = (f"step {t}: the loss or the parameters became NaN/inf (loss before the step "
                            f"{info.loss:.6g}); the trajectory keeps the {t} steps done. Lower lr or radius.")
                 break
-            if float(xp.linalg.vector_norm(theta_new)) > divergence:
+            if norm(theta_new) > divergence:
                 status = "diverged"
                 message = (f"step {t}: |theta| exceeded divergence={divergence:g}; the trajectory keeps "
                            f"the {t} steps done. Lower lr or raise divergence=.")
@@ -331,7 +331,7 @@ def _build(kept, xp, nan_centre, status, message, wall, optimizer, objective, st
                       xp.stack([nan_centre if k.centre is None else k.centre for k in rows]),
                       xp.asarray([k.loss for k in kept[1:]] + [float(value)], dtype=dt),
                       xp.asarray([k.grad_norm for k in kept[1:]]
-                                 + [float(xp.linalg.vector_norm(grad))], dtype=dt),
+                                 + [norm(grad)], dtype=dt),
                       xp.asarray([k.evals for k in kept], dtype=xp.int64),
                       xp.asarray([k.residual for k in kept], dtype=dt),
                       [k.converged for k in kept], [k.certified for k in kept],

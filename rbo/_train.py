@@ -41,7 +41,7 @@ from offsetgeo import NonConvergenceWarning, local_critical_radius
 from offsetgeo._results import jsonable, to_dict
 from tqdm import tqdm
 
-from ._compat import like, to_numpy
+from ._compat import like, norm, to_numpy
 
 __all__ = ["train", "TrainResult", "EvalPoints", "SharpnessPoints", "load_result"]
 
@@ -477,7 +477,7 @@ def train(model, data, optimizer, *, budget: Optional[int] = None, epochs: Optio
                            f"before the step {loss:.6g}); kept the {step} steps done. "
                            "Lower the learning rate or the radius.")
                 break
-            if float(xp.linalg.vector_norm(new.params)) > divergence:
+            if norm(new.params) > divergence:
                 status = "diverged"
                 message = (f"step {step}: |theta| exceeded {divergence:g}; kept the {step} "
                            "steps done. Lower the learning rate or the radius.")

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from offsetgeo._numerics import conjugate_gradients, in_chunks, sherman_morrison
+from offsetgeo._numerics import conjugate_gradients, in_chunks, row_dot, sherman_morrison
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -108,6 +109,21 @@ def test_ctrl_c_stops_compiled_work_within_about_a_second(name):
     assert float(seconds) < 0.5 + 1.5, out
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), lead=st.sampled_from([(), (3,), (2, 4)]), d=st.integers(0, 50))
+def test_row_dot_against_exact_sums(seed, lead, d):
+    # one pair of vectors goes by a BLAS dot, batches by a sum of products: both are the exact
+    # sum (fractions) to the bound of recursive summation, d ε Σ|a_i b_i| (Higham 3.1)
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((*lead, d)), rng.standard_normal((*lead, d))
+    got = np.asarray(row_dot(a, b))
+    assert got.shape == lead
+    for i in np.ndindex(lead):
+        exact = sum((Fraction(float(p)) * Fraction(float(q)) for p, q in zip(a[i], b[i])), Fraction(0))
+        bound = d * 2.3e-16 * float(np.sum(np.abs(a[i] * b[i])))
+        assert abs(float(got[i]) - float(exact)) <= bound
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), d=st.integers(1, 30), rtol=st.sampled_from([1e-12, 1e-3, 0.5]))
 def test_conjugate_gradients_and_sherman_morrison_with_known_quantities(seed, d, rtol):
@@ -118,13 +134,13 @@ def test_conjugate_gradients_and_sherman_morrison_with_known_quantities(seed, d,
     G, b = rng.standard_normal(d), rng.standard_normal(d)
     A = rng.standard_normal((d, d))
     J = np.eye(d) + np.outer(G, G) + 0.3 * A @ A.T / d          # symmetric positive definite
-    gg = np.sum(G * G)
+    gg = row_dot(G, G)                                          # as the callers compute it
     pre = sherman_morrison(G, b)
     assert np.array_equal(sherman_morrison(G, b, gg), pre)
     assert np.allclose(pre, np.linalg.solve(np.eye(d) + np.outer(G, G), b), rtol=1e-10, atol=1e-12)
     args = (lambda v: J @ v, b, rtol, 2 * d, lambda v: sherman_morrison(G, v))
     u, k = conjugate_gradients(*args)
-    u2, k2 = conjugate_gradients(*args, precond_b=pre, b_norm=np.sqrt(np.sum(b * b)))
+    u2, k2 = conjugate_gradients(*args, precond_b=pre, b_norm=np.sqrt(row_dot(b, b)))
     assert k == k2 and np.array_equal(u, u2)
     # CG's stop |res| ≤ rtol |b| is on its recurrence, which drifts from the true residual by
     # about ε cond(J) iterations ≤ 2.2e-16 · 100 · 60 < 1e-11 (cond(J) ≤ 1 + |G|² + 0.3 |A|²/d)
