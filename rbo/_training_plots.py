@@ -20,10 +20,13 @@ _LABELS = {"test_acc": "test accuracy", "train_loss": "train loss (full batch)",
            "evals": "gradient-equivalent evaluations", "wall_time": "wall time in optimizer steps (s)"}
 
 
+#: one colour per contender (Dark2, then blue and red: as many as there are contenders)
+_PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+            "#666666", "#1f78b4", "#e31a1c")
+
+
 def _colors() -> dict:
-    palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
-               "#666666"]
-    return {name: palette[i % len(palette)] for i, name in enumerate(CONTENDERS)}
+    return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(CONTENDERS)}
 
 
 def _new_ax(ax, size=(5.0, 3.6)):

@@ -16,10 +16,10 @@ def test_train_writes_results_and_resumes(tmp_path, capsys):
             "--no-progress"]
     assert main(argv) == 0
     first = json.loads((out / "results.json").read_text())
-    assert first["optimizer"] == "rbo-newton" and first["hyper"]["radius"] == 0.05
+    assert first["optimizer"] == "rbo-anderson" and first["hyper"]["radius"] == 0.05
     assert first["status"] == "completed" and first["evals"] >= 60
     assert len(first["step_loss"]) == first["steps"] and first["sharpness"]["step"][0] == 0
-    assert "rbo-newton: completed" in capsys.readouterr().out
+    assert "rbo-anderson: completed" in capsys.readouterr().out
     assert main(argv) == 0                           # finished: read back, same numbers
     again = json.loads((out / "results.json").read_text())
     assert again["theta"] == first["theta"] and again["points"]["test_acc"] == first["points"]["test_acc"]
