@@ -304,7 +304,10 @@ def test_interrupted_client_then_rerun_computes_only_the_rest(client, tmp_path, 
     """Ctrl-C in `rbo sweep run --scheduler` after two cells (``interrupt_main`` raises
     KeyboardInterrupt in the main thread as SIGINT does), then the same command again."""
     study = tmp_path / "slow.toml"
-    study.write_text(EXAMPLE.read_text().replace("steps = 50", "steps = 300"))
+    # cells long enough that the other ten cannot all finish between the second row and the
+    # interrupt: with 300 steps (≈ 0.2 s a cell since the solvers got faster) they once did, on
+    # a loaded machine, and the run ended completed (exit 0) before the interrupt was seen
+    study.write_text(EXAMPLE.read_text().replace("steps = 50", "steps = 1500"))
     out = tmp_path / "slow"
     argv = ["sweep", "run", str(study), "--out", str(out), "--scheduler",
             client.scheduler.address, "--no-progress"]
