@@ -568,6 +568,36 @@ def _client(stack, client, scheduler, workers, connect_timeout, progress) -> Cli
     return client
 
 
+class _Interrupts:
+    """Ctrl-C during a sweep is never lost.
+
+    Python raises ``KeyboardInterrupt`` at the next bytecode of the main thread, which may be
+    inside a finalizer (``__del__`` of a Dask future, say): there it is printed as "ignored"
+    and the run would go on. While this context is active, SIGINT (where Python's default
+    handler has it) also sets a flag, and :meth:`check` raises for an interrupt that was
+    swallowed."""
+
+    def __enter__(self):
+        self.seen, self.previous = False, None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self):
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
 def _drive(engine, todo, store, session, task_name, progress) -> dict:
     """Record every result of ``engine`` as it arrives, with a progress bar; on Ctrl-C close
     the session as interrupted (what is recorded stays) and re-raise."""
@@ -578,13 +608,16 @@ def _drive(engine, todo, store, session, task_name, progress) -> dict:
     bar = tqdm(total=len(todo), unit="cell", desc="sweep", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     try:
-        for result in stream:
-            store.record(result, task=task_name, config=configs[result.key], session=session,
-                         version=__version__)
-            counts[result.status] += 1
-            bar.set_postfix_str(f"done {counts['done']}, failed {counts['failed']}, "
-                                f"running {engine.running}", refresh=False)
-            bar.update(1)
+        with _Interrupts() as interrupts:
+            for result in stream:
+                store.record(result, task=task_name, config=configs[result.key],
+                             session=session, version=__version__)
+                counts[result.status] += 1
+                bar.set_postfix_str(f"done {counts['done']}, failed {counts['failed']}, "
+                                    f"running {engine.running}", refresh=False)
+                bar.update(1)
+                interrupts.check()        # after recording: what arrived is kept
+            interrupts.check()
         outcome = "completed"
     except KeyboardInterrupt:
         outcome = "interrupted"
