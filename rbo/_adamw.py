@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-
 from ._compat import array_namespace, norm
 from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule

@@ -9,9 +9,8 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from ._compat import array_namespace
 
-from ._compat import like, norm
+from ._compat import array_namespace, like, norm
 from ._optimizer import Optimizer, StepInfo
 from .schedules import as_schedule, check_value
 

@@ -90,6 +90,8 @@ __all__ = ["SolveInfo", "Footpoint", "SOLVERS", "HESSIANS", "solve_footpoint", "
 SOLVERS = ("paper", "gauss-newton", "newton", "anderson", "exact")
 #: ``"anderson"``: how many past iterates the mixing uses
 ANDERSON_MEMORY = 5
+#: ``"anderson"``: an iteration keeping more than this fraction of ``|r|`` has stalled (two in
+#: a row, or one backtracked iteration, hand the solve to Newton–CG)
 ANDERSON_STALL = 0.9
 #: status of a local solve stopped by ``max_evals`` (after those of :data:`offsetgeo._newton.STATUS`)
 EVAL_CAP = max(STATUS) + 1
@@ -406,12 +408,10 @@ def _local_solve(oracle, x, y, theta0, F, G, B, *, method, tol, max_iter, dense,
         if not (armijo or flat):
             status = AT_FLOOR if at_floor else (EVAL_CAP if capped else LINE_SEARCH_FAILED)
             break
-        if mix is not None and (t < 1.0 or rn_t > ANDERSON_STALL * rn):
-            stalls += 1
+        if mix is not None:
+            stalls = stalls + 1 if rn_t > ANDERSON_STALL * rn else 0
             if t < 1.0 or stalls >= 2:           # D is stiff here: Newton for the rest
                 mix, newton = None, True
-        elif mix is not None:
-            stalls = 0
         if newton and dense and B is not None:
             if secant:
                 B = psb_update(B[None, ...], (trial - phi)[None, ...], (G_t - G)[None, ...])[0, ...]
