@@ -6,7 +6,8 @@ MNIST-1D, MLP 40-128-128-10 (tanh), batch 128, a fresh minibatch per step, BLAS 
 
 1. Side by side in one run: SGD, SAM, RBO newton at the first training default
    (``tol=1e-3``), at ``rtol`` 1e-2 and at ``rtol`` 0.1, RBO anderson at ``rtol`` 1e-2 (the
-   training default of ``rbo train --opt rbo``), the authors' loop (K = 100), each trained from the same start on the same batches with the same budget of evaluations, in
+   training default of ``rbo train --opt rbo``), the authors' loop (K = 100), each trained
+   from the same start on the same batches with the same budget of evaluations, in
    round-robin chunks (so load falls on all alike): evaluations and wall time per step, test
    accuracy and train loss at the end; and where each step's time goes: every objective is
    wrapped in a clock (:class:`_Timed`) that times its ``value_and_grad`` and ``hvp`` calls,
@@ -349,7 +350,7 @@ def stiff():
                     fp = rbo.solve_footpoint(obj, x, y, theta, f, g, solver=solver, tol=1e-9,
                                              rtol=rtol, dense_max=0)
                     cells.append(f"{fp.info.evals}{'' if fp.info.converged else '!'}")
-            print(f"| {top:g} | {seed} | " + " | ".join(cells[i] for i in (0, 1, 2, 3)) + " |")
+            print(f"| {top:g} | {seed} | " + " | ".join(cells) + " |")
 
 
 def main():
